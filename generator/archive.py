@@ -1,0 +1,87 @@
+"""Archive stage: every Article → the frozen Archive (duplicates merged, timeline, months, outlets)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable
+
+from generator.models import Archive, Article, Duplicate, Month, OutletIndex, Problem
+from generator.urls import short_hash
+
+
+def _newest_first(article: Article) -> tuple[float, str]:
+    """Sort key: newest capture first; the page path breaks ties so order never depends on input order."""
+    return (-article.captured.timestamp(), article.path)
+
+
+def merge_duplicates(articles: Iterable[Article]) -> tuple[list[Article], list[Duplicate]]:
+    """Articles → (one article per story, the captures dropped); the latest capture of a story wins."""
+    by_identity: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        by_identity[article.identity].append(article)
+    kept, dropped = [], []
+    for identity, captures in sorted(by_identity.items()):
+        captures.sort(key=lambda a: (a.captured.timestamp(), a.source_file), reverse=True)
+        winner = captures[0]
+        kept.append(winner)
+        dropped.extend(Duplicate(c.source_file, winner.source_file, identity) for c in captures[1:])
+    return kept, sorted(dropped, key=lambda d: d.dropped)
+
+
+def separate_colliding_paths(articles: list[Article]) -> tuple[list[Article], list[Problem]]:
+    """Give distinct stories that landed on one page path distinct slugs; warn about each collision.
+
+    The article whose identity sorts first keeps the plain slug; the others get a hash of their
+    own identity appended, so each new slug is still a function of the article alone.
+    """
+    by_path: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        by_path[article.path].append(article)
+    result, warnings = [], []
+    for path, group in sorted(by_path.items()):
+        group.sort(key=lambda a: a.identity)
+        result.append(group[0])
+        for other in group[1:]:
+            slug = f"{other.slug[:72]}-{short_hash(other.identity, 6)}"
+            moved = dataclasses.replace(other, slug=slug, path=path.rsplit("/", 2)[0] + f"/{slug}/")
+            result.append(moved)
+            warnings.append(Problem(
+                other.source_file, 0,
+                f"its page path {path} is also the path of {group[0].source_file} "
+                f"(a different story); it was moved to {moved.path}",
+                "nothing to do; this warning lists the collision so the moved address is no surprise",
+                "warning",
+            ))
+    return result, warnings
+
+
+def group_months(articles: tuple[Article, ...]) -> tuple[Month, ...]:
+    """Articles, newest first → one Month per calendar month that has any, newest first."""
+    months: dict[tuple[int, int], list[Article]] = defaultdict(list)
+    for article in articles:
+        months[(article.captured.year, article.captured.month)].append(article)
+    return tuple(Month(y, m, tuple(months[(y, m)])) for y, m in sorted(months, reverse=True))
+
+
+def group_outlets(articles: tuple[Article, ...]) -> tuple[OutletIndex, ...]:
+    """Articles, newest first → one OutletIndex per publisher, most articles first."""
+    groups: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        groups[article.outlet.key].append(article)
+    indexes = [OutletIndex(arts[0].outlet, tuple(arts)) for arts in groups.values()]
+    return tuple(sorted(indexes, key=lambda o: (-len(o.articles), o.outlet.key)))
+
+
+def build_archive(articles: Iterable[Article], problems: Iterable[Problem] = ()) -> Archive:
+    """Every enriched article (+ problems met so far) → the complete, frozen Archive."""
+    unique, duplicates = merge_duplicates(articles)
+    placed, collisions = separate_colliding_paths(unique)
+    ordered = tuple(sorted(placed, key=_newest_first))
+    return Archive(
+        articles=ordered,
+        months=group_months(ordered),
+        outlets=group_outlets(ordered),
+        duplicates=tuple(duplicates),
+        problems=tuple(problems) + tuple(collisions),
+    )

@@ -1,0 +1,59 @@
+"""The pipeline: one function that runs the stages in order (DESIGN §3).
+
+read → clean + enrich (per article) → archive → render + feeds → write
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.archive import build_archive
+from generator.config import Config
+from generator.enrich import process
+from generator.feeds import render_feeds
+from generator.models import Archive, Article, Problem
+from generator.reader import read_folder
+from generator.render import TEMPLATES_DIR, render_site
+from generator.writer import WriteReport, write_site
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """What a build did."""
+
+    archive: Archive  # the archive that was built
+    files_seen: int  # article files found in the input folder
+    written: WriteReport | None  # what the writer did (None for a check without writing)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """Problems that made a file be skipped."""
+        return tuple(p for p in self.archive.problems if p.severity == "error")
+
+
+def load_archive(input_dir: Path, config: Config) -> tuple[Archive, int]:
+    """Archive folder + config → (the complete Archive, number of article files seen)."""
+    folder = read_folder(input_dir)
+    articles: list[Article] = []
+    problems: list[Problem] = list(folder.problems)
+    for raw in folder.articles:
+        article, warnings = process(raw, config)
+        articles.append(article)
+        problems.extend(warnings)
+    problems.sort(key=lambda p: (p.file, p.line))
+    return build_archive(articles, problems), folder.files_seen
+
+
+def site_files(archive: Archive, config: Config, templates_dir: Path = TEMPLATES_DIR) -> Iterator[tuple[str, bytes]]:
+    """Archive + config → every output file: pages, then feeds."""
+    return itertools.chain(render_site(archive, config, templates_dir), render_feeds(archive, config))
+
+
+def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path = TEMPLATES_DIR) -> BuildResult:
+    """Archive folder → site folder; returns what was built, skipped and written."""
+    archive, files_seen = load_archive(input_dir, config)
+    report = write_site(site_files(archive, config, templates_dir), output_dir)
+    return BuildResult(archive=archive, files_seen=files_seen, written=report)

@@ -1,0 +1,303 @@
+"""Clean stage: untrusted article HTML → sanitized HTML, plain text, summary and Markdown.
+
+nh3 (the Rust ammonia sanitizer) is the gate on both sides: the raw HTML goes through it
+before anything else looks at it, and the final HTML goes through it again, so whatever the
+structural clean-up in between does, only allow-listed markup reaches a page. The clean-up
+itself works on one BeautifulSoup tree, which also feeds markdownify.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+import nh3
+from bs4 import BeautifulSoup, NavigableString, Tag
+from markdownify import MarkdownConverter
+
+from generator.models import CleanBody, Image
+
+ALLOWED_TAGS = {
+    "a", "abbr", "address", "b", "blockquote", "br", "caption", "cite", "code", "col",
+    "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p",
+    "pre", "q", "s", "section", "small", "span", "strong", "sub", "summary", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "footer", "header", "aside",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"title", "lang", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "time": {"datetime"},
+    "ol": {"start", "reversed"},
+}
+# Removed together with everything inside them (the others keep their text).
+DROPPED_WITH_CONTENT = {
+    "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
+    "textarea", "select", "button", "applet", "frameset", "frame", "noembed", "title", "head",
+}  # fmt: skip
+URL_SCHEMES = {"http", "https", "mailto"}
+# Text that marks a feed service's promotional footer ("get more RSS"), in both scripts.
+PROMO_MARKERS = ("获取更多RSS", "獲取更多RSS")
+BLOCK_TAGS = {
+    "address", "blockquote", "div", "dl", "dd", "dt", "figure", "figcaption", "footer", "h1",
+    "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section", "table",
+    "tr", "ul", "aside", "details", "summary", "caption",
+}  # fmt: skip
+SUMMARY_CHARS = 140
+# Characters XML cannot carry: C0 controls except tab/newline/CR, DEL, and the non-characters.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_SENTENCE_END = re.compile(r"[。！？!?.…]")
+_SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+
+
+def strip_illegal(text: str) -> str:
+    """Text → the same text without characters that XML and HTML cannot carry."""
+    return _XML_ILLEGAL.sub("", text)
+
+
+def sanitize(html: str, base_url: str = "") -> str:
+    """Untrusted HTML → allow-listed HTML; relative URLs resolved against base_url (dropped if none)."""
+    relative: object = ("rewrite_with_base", base_url) if base_url else "deny"
+    return nh3.clean(
+        strip_illegal(html),
+        tags=ALLOWED_TAGS,
+        clean_content_tags=DROPPED_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        url_relative=relative,
+        link_rel="noopener noreferrer",
+        # One attribute only: nh3 emits added attributes in hash order, which would make
+        # output differ between runs if there were two.
+        set_tag_attribute_values={"img": {"loading": "lazy"}},
+        strip_comments=True,
+    )
+
+
+def _significant_children(root: Tag) -> Iterator[Tag | NavigableString]:
+    """Children of root, skipping whitespace-only text."""
+    for child in list(root.children):
+        if isinstance(child, Tag) or child.strip():
+            yield child
+
+
+def _first_significant(root: Tag) -> Tag | NavigableString | None:
+    """The first child of root that is not whitespace."""
+    return next(_significant_children(root), None)
+
+
+def _only_child_tag(tag: Tag, name: str) -> Tag | None:
+    """The single element child of tag if it is `name` and there is no text beside it."""
+    children = list(_significant_children(tag))
+    if len(children) == 1 and isinstance(children[0], Tag) and children[0].name == name:
+        return children[0]
+    return None
+
+
+def _parse_date(text: str) -> datetime | None:
+    """An RFC 2822 or ISO 8601 date string → datetime (naive when it names no zone), else None."""
+    text = text.strip()
+    if not text or len(text) > 64:
+        return None
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _take_leading_metadata(root: Tag) -> tuple[str, datetime | None]:
+    """Remove the byline and date lines that open the body → (author, published)."""
+    author, published = "", None
+    while (first := _first_significant(root)) is not None and isinstance(first, Tag):
+        italic = _only_child_tag(first, "i") if first.name == "div" else None
+        if italic is not None and (date := _parse_date(italic.get_text())):
+            published = published or date
+        elif first.name == "time" and (date := _parse_date(str(first.get("datetime", "")))):
+            published = published or date
+        elif first.name == "address":
+            author = author or " ".join(first.get_text(" ").split())
+        else:
+            break
+        first.decompose()
+    return author, published
+
+
+def _remove_promo(root: Tag) -> None:
+    """Remove the feed service's promo footer and the rule and breaks before it."""
+    for marker in PROMO_MARKERS:
+        for text in root.find_all(string=re.compile(re.escape(marker))):
+            block = text.find_parent("div") or text.parent
+            if block is None or block is root or block.parent is None:
+                continue
+            previous = block.previous_sibling
+            while previous is not None and (
+                (isinstance(previous, Tag) and previous.name in ("hr", "br"))
+                or (isinstance(previous, NavigableString) and not previous.strip())
+            ):
+                before = previous.previous_sibling
+                previous.extract()
+                previous = before
+            block.decompose()
+
+
+def _is_tracking_pixel(img: Tag) -> bool:
+    """True for invisible 0–2 pixel images, the usual trackers, and images left without a source."""
+    if not img.get("src"):
+        return True
+    sizes = [img.get(dim) for dim in ("width", "height")]
+    return any(s is not None and str(s).strip().isdigit() and int(str(s)) <= 2 for s in sizes)
+
+
+def _fix_images(root: Tag) -> None:
+    """Drop tracking pixels and non-numeric sizes; turn `<img><div><small>caption` into a figure."""
+    for img in root.find_all("img"):
+        if _is_tracking_pixel(img):
+            img.decompose()
+            continue
+        for dim in ("width", "height"):
+            if dim in img.attrs and not str(img[dim]).strip().isdigit():
+                del img[dim]
+        caption_block = img.find_next_sibling()
+        between = img.next_sibling
+        only_space_between = between is caption_block or (
+            isinstance(between, NavigableString) and not between.strip()
+            and between.next_sibling is caption_block
+        )
+        small = _only_child_tag(caption_block, "small") if caption_block is not None else None
+        if small is None or not only_space_between or caption_block.name != "div" or (
+            img.parent is not None and img.parent.name == "figure"
+        ):
+            continue
+        soup = _owner(root)
+        figure, caption = soup.new_tag("figure"), soup.new_tag("figcaption")
+        caption.extend(list(small.contents))
+        caption_block.decompose()
+        img.replace_with(figure)
+        figure.append(img)
+        figure.append(caption)
+
+
+def _owner(tag: Tag) -> BeautifulSoup:
+    """The BeautifulSoup object a tag belongs to (it makes new tags)."""
+    while tag.parent is not None:
+        tag = tag.parent
+    assert isinstance(tag, BeautifulSoup)
+    return tag
+
+
+def _is_empty(node: Tag | NavigableString) -> bool:
+    """True for whitespace, <br>, <hr> and blocks holding nothing visible."""
+    if isinstance(node, NavigableString):
+        return not node.strip()
+    if node.name in ("br", "hr"):
+        return True
+    if node.name in ("p", "div", "span", "section", "em", "i", "b", "strong", "small"):
+        return not node.get_text().strip() and node.find("img") is None
+    return False
+
+
+def _tidy(root: Tag) -> None:
+    """Demote h1 (the page has its own), drop empty paragraphs, and trim empty trailing nodes."""
+    for heading in root.find_all("h1"):
+        heading.name = "h2"
+    for paragraph in root.find_all("p"):
+        if _is_empty(paragraph):
+            paragraph.decompose()
+    while (last := next(reversed(list(root.children)), None)) is not None and _is_empty(last):
+        last.extract()
+
+
+def _text_parts(node: Tag, skip: frozenset[str]) -> Iterator[str]:
+    """Text of node in document order, with newlines at block edges and <br>; skips `skip` tags."""
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if type(child) is NavigableString:  # not comments, CDATA, doctypes
+                yield str(child)
+        elif child.name == "br":
+            yield "\n"
+        elif child.name not in skip:
+            block = child.name in BLOCK_TAGS
+            if block:
+                yield "\n"
+            yield from _text_parts(child, skip)
+            if block:
+                yield "\n"
+
+
+def plain_text(root: Tag, skip: frozenset[str] = frozenset()) -> str:
+    """A tree → its text, one paragraph per line, spaces collapsed."""
+    lines = (_SPACES.sub(" ", line).strip() for line in "".join(_text_parts(root, skip)).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def summarize(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """Plain text → its opening, cut at a sentence end when one is near the limit."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit]
+    ends = [m.end() for m in _SENTENCE_END.finditer(cut)]
+    if ends and ends[-1] >= limit * 0.5:
+        return cut[: ends[-1]]
+    return cut.rstrip() + "…"
+
+
+def _lead_image(root: Tag) -> Image | None:
+    """The figure or image that opens the article, if it opens with one."""
+    first = _first_significant(root)
+    if not isinstance(first, Tag):
+        return None
+    img = first if first.name == "img" else first.find("img") if first.name == "figure" else None
+    if img is None or not img.get("src"):
+        return None
+    caption = first.find("figcaption") if first.name == "figure" else None
+    caption_text = " ".join(caption.get_text(" ").split()) if caption else ""
+    return Image(src=str(img["src"]), alt=str(img.get("alt", "")), caption=caption_text)
+
+
+class _Markdown(MarkdownConverter):
+    """markdownify with the options this archive wants."""
+
+    def __init__(self) -> None:
+        super().__init__(heading_style="ATX", bullets="-", escape_misc=False)
+
+
+_MARKDOWN_GAPS = re.compile(r"[ \t]+\n")
+_MARKDOWN_BLANKS = re.compile(r"\n{3,}")
+
+
+def to_markdown(root: Tag) -> str:
+    """A sanitized tree → tidy Markdown."""
+    markdown = _Markdown().convert_soup(root)
+    markdown = _MARKDOWN_BLANKS.sub("\n\n", _MARKDOWN_GAPS.sub("\n", markdown))
+    return markdown.strip() + "\n" if markdown.strip() else ""
+
+
+def clean_body(raw_html: str, base_url: str = "") -> CleanBody:
+    """Raw article HTML + the article's URL → CleanBody (safe HTML, text, summary, Markdown, facts)."""
+    soup = BeautifulSoup(sanitize(raw_html, base_url), "lxml")
+    root = soup.body
+    if root is None:
+        return CleanBody("", "", "", "", None, "", None)
+    _remove_promo(root)
+    author, published = _take_leading_metadata(root)
+    _fix_images(root)
+    _tidy(root)
+    text = plain_text(root)
+    return CleanBody(
+        html=sanitize(root.decode_contents()).strip(),
+        text=text,
+        summary=summarize(plain_text(root, skip=frozenset({"figure"}))),
+        markdown=to_markdown(root),
+        lead_image=_lead_image(root),
+        author=author,
+        published=published,
+    )

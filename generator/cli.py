@@ -1,0 +1,127 @@
+"""Command line: `newsarchive build|check` (DESIGN §5). Exit 0 ok, 1 input errors (strict/check), 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.build import BuildResult, build, load_archive
+from generator.config import DEFAULT_BASE_URL, Config, ConfigError, load_config
+from generator.writer import WriteError
+
+DEFAULT_CONFIG = Path("newsarchive.toml")
+EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="newsarchive", description="Static news-archive site generator.")
+    parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--input", type=Path, default=Path("seeds"), help="archive folder (default: seeds)")
+        sub.add_argument("--config", type=Path, default=None,
+                         help="config file (default: newsarchive.toml if it exists)")
+
+    build_cmd = commands.add_parser("build", help="build the site from the archive folder")
+    common(build_cmd)
+    build_cmd.add_argument("--output", type=Path, default=Path("site"), help="site folder (default: site)")
+    build_cmd.add_argument("--base-url", default=None, help="absolute URL the site is published at")
+    build_cmd.add_argument("--strict", action="store_true", help="exit 1 if any file had to be skipped")
+    build_cmd.add_argument("--report", type=Path, default=None, help="write a JSON report of the build here")
+    build_cmd.add_argument("--quiet", action="store_true", help="print only problems")
+
+    check_cmd = commands.add_parser("check", help="read and validate the archive without building")
+    common(check_cmd)
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    """Arguments → Config from the chosen (or default) file plus command-line overrides."""
+    path = args.config
+    if path is None and DEFAULT_CONFIG.exists():
+        path = DEFAULT_CONFIG
+    return load_config(path, {"base_url": getattr(args, "base_url", None)})
+
+
+def _print_problems(result: BuildResult) -> None:
+    """Every problem and duplicate, one line each, on stderr."""
+    for problem in result.archive.problems:
+        print(problem, file=sys.stderr)
+    for duplicate in result.archive.duplicates:
+        print(f"{duplicate.dropped}: warning: {str(duplicate).split(': ', 1)[1]}", file=sys.stderr)
+
+
+def report_json(result: BuildResult) -> dict[str, Any]:
+    """A build result → the --report document."""
+    archive = result.archive
+    written = result.written
+    return {
+        "version": __version__,
+        "files": result.files_seen,
+        "articles": len(archive.articles),
+        "skipped": [{"file": p.file, "line": p.line, "reason": p.message, "fix": p.hint}
+                    for p in archive.problems if p.severity == "error"],
+        "warnings": [{"file": p.file, "line": p.line, "message": p.message, "fix": p.hint}
+                     for p in archive.problems if p.severity == "warning"],
+        "duplicates": [{"file": d.dropped, "kept": d.kept, "url": d.identity} for d in archive.duplicates],
+        "pages": {"written": written.written, "unchanged": written.unchanged, "removed": written.removed}
+        if written else None,
+    }
+
+
+def _summary(result: BuildResult, output: Path | None) -> str:
+    """One line saying what the run did."""
+    archive = result.archive
+    line = (f"{len(archive.articles)} articles from {result.files_seen} files "
+            f"({len(result.errors)} skipped, {len(archive.duplicates)} duplicates)")
+    if result.written and output is not None:
+        w = result.written
+        line += f" → {output}/ ({w.written} written, {w.unchanged} unchanged, {w.removed} removed)"
+    return line
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """`newsarchive build`: read, render and write the site."""
+    config = _config(args)
+    if config.base_url == DEFAULT_BASE_URL and not args.quiet:
+        print(f"note: base_url is not set; feeds and the sitemap use {DEFAULT_BASE_URL}. "
+              "Set base_url in newsarchive.toml or pass --base-url.", file=sys.stderr)
+    result = build(args.input, args.output, config)
+    _print_problems(result)
+    if args.report:
+        args.report.write_text(json.dumps(report_json(result), ensure_ascii=False, indent=2) + "\n",
+                               encoding="utf-8")
+    if not args.quiet:
+        print(_summary(result, args.output))
+    if args.strict and result.errors:
+        print(f"error: {len(result.errors)} file(s) skipped and --strict is set", file=sys.stderr)
+        return EXIT_INPUT_ERRORS
+    return EXIT_OK
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """`newsarchive check`: read and validate only; exit 1 when any file cannot be read."""
+    archive, files_seen = load_archive(args.input, _config(args))
+    result = BuildResult(archive=archive, files_seen=files_seen, written=None)
+    _print_problems(result)
+    print(_summary(result, None))
+    return EXIT_INPUT_ERRORS if result.errors else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: arguments → exit code."""
+    args = _parser().parse_args(argv)
+    if not args.input.is_dir():
+        print(f"error: the archive folder {args.input} does not exist; pass --input FOLDER", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return {"build": run_build, "check": run_check}[args.command](args)
+    except (ConfigError, WriteError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE

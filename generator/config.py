@@ -1,0 +1,156 @@
+"""Site configuration: a typed, frozen schema read from `newsarchive.toml`; unknown keys are errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_BASE_URL = "http://localhost:8000/"
+
+
+class ConfigError(Exception):
+    """The config file is unreadable or does not fit the schema; the message says how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class TagsConfig:
+    """The `[tags]` table: how tags are found and shown."""
+
+    aliases: dict[str, str] = field(default_factory=dict)  # variant → tag, e.g. 北韩 = "朝鲜"
+    stop: tuple[str, ...] = ()  # words that never become tags
+    fixed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # outlet key or term → tags always added
+    per_article: int = 5  # how many tags an article gets at most
+    min_articles: int = 2  # a tag needs this many articles to get its own page
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything a build needs to know besides the input files."""
+
+    title: str = "新闻存档"  # site title, shown in every page header and the feed
+    description: str = ""  # one sentence about the archive, for the front page and feed subtitle
+    base_url: str = DEFAULT_BASE_URL  # absolute URL the site is published at; used only where absolute URLs are required
+    language: str = "zh-CN"  # language of the site chrome: zh-CN, zh-TW or en
+    timezone: str = "Asia/Shanghai"  # IANA zone that dates are shown and grouped in
+    feed_entries: int = 50  # entries in /feed.xml
+    front_page_articles: int = 60  # articles on the front page before it points to the month archive
+    sources: dict[str, str] = field(default_factory=dict)  # domain → display name, overriding the built-in names
+    tags: TagsConfig = field(default_factory=TagsConfig)  # the [tags] table
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured timezone as a tzinfo."""
+        return ZoneInfo(self.timezone)
+
+
+def _describe(tp: Any) -> str:
+    """A type annotation as a person would say it."""
+    origin = typing.get_origin(tp)
+    if origin is dict:
+        return "a table"
+    if origin is tuple:
+        return "a list of strings"
+    return {str: "a string", int: "a whole number"}.get(tp, str(tp))
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    """Check a TOML value against a field type; return it converted to that type."""
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{key} must be {_describe(tp)}, not {value!r}")
+        return tuple(value)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key} must be {_describe(tp)}, not {value!r}")
+        _, value_type = typing.get_args(tp)
+        return {str(k): _coerce(v, value_type, f"{key}.{k}") for k, v in sorted(value.items())}
+    if tp is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(f"{key} must be a whole number, not {value!r}")
+    if tp is str and not isinstance(value, str):
+        raise ConfigError(f"{key} must be a string, not {value!r}")
+    return value
+
+
+def _build(cls: type, table: dict[str, Any], prefix: str) -> Any:
+    """Instantiate a config dataclass from a TOML table, rejecting unknown keys."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = [k for k in table if k not in fields]
+    if unknown:
+        lines = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, fields, n=1)
+            suggestion = f" (did you mean {prefix}{close[0]}?)" if close else ""
+            lines.append(f"unknown key {prefix}{key}{suggestion}")
+        valid = ", ".join(prefix + name for name in fields)
+        raise ConfigError("; ".join(lines) + f". Valid keys: {valid}")
+    values = {}
+    for name, value in table.items():
+        tp = hints[name]
+        if dataclasses.is_dataclass(tp):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{prefix}{name} must be a table ([{prefix}{name}])")
+            values[name] = _build(tp, value, f"{prefix}{name}.")
+        elif isinstance(tp, types.UnionType):
+            raise ConfigError(f"{prefix}{name}: unsupported type")  # pragma: no cover - schema guard
+        else:
+            values[name] = _coerce(value, tp, prefix + name)
+    return cls(**values)
+
+
+def _validate(config: Config) -> Config:
+    """Check values that have a type but also a range; return the config with base_url normalized."""
+    if not config.base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"base_url must start with http:// or https://, not {config.base_url!r}")
+    try:
+        config.zone
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"timezone {config.timezone!r} is not an IANA zone name; use e.g. 'Asia/Shanghai' or 'UTC'"
+        ) from None
+    if config.language not in ("zh-CN", "zh-TW", "en"):
+        raise ConfigError(f"language must be one of zh-CN, zh-TW, en, not {config.language!r}")
+    for key in ("feed_entries", "front_page_articles"):
+        if getattr(config, key) < 1:
+            raise ConfigError(f"{key} must be at least 1")
+    if config.tags.per_article < 0 or config.tags.min_articles < 1:
+        raise ConfigError("tags.per_article must be ≥ 0 and tags.min_articles ≥ 1")
+    base = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
+    return dataclasses.replace(config, base_url=base)
+
+
+def parse_config(text: str, overrides: dict[str, Any] | None = None) -> Config:
+    """TOML text (+ command-line overrides) → validated Config; raises ConfigError."""
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}") from None
+    table.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return _validate(_build(Config, table, ""))
+
+
+def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> Config:
+    """Read the config file if it exists (a missing default file means defaults) → Config."""
+    text = ""
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such config file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        return parse_config(text, overrides)
+    except ConfigError as exc:
+        where = f"{path}: " if path else ""
+        raise ConfigError(f"{where}{exc}") from None

@@ -1,0 +1,87 @@
+"""Enrich stage: RawArticle + CleanBody + Config → Article (dates, slug, outlet, language, identity)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from generator.cleaner import clean_body, strip_illegal
+from generator.config import Config
+from generator.models import Article, CleanBody, Problem, RawArticle
+from generator.outlets import outlet_for
+from generator.urls import article_slug, entry_id, normalize_url, short_hash
+
+# Characters common in one script and written differently in the other; enough to tell a
+# Traditional text from a Simplified one without a dictionary.
+_TRADITIONAL = set("們這個來說為國時會對於與發經過還點開關東車長門見現問題將總統華義韓蘭島區")
+_SIMPLIFIED = set("们这个来说为国时会对于与发经过还点开关东车长门见现问题将总统华义韩兰岛区")
+UNTITLED = "（无标题）"
+
+
+def detect_language(text: str) -> str:
+    """Plain text → "en", "zh-Hant" or "zh-Hans" by counting scripts in its first 3,000 characters."""
+    sample = text[:3000]
+    cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
+    latin = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
+    if cjk * 4 < latin:
+        return "en"
+    traditional = sum(1 for ch in sample if ch in _TRADITIONAL)
+    simplified = sum(1 for ch in sample if ch in _SIMPLIFIED)
+    return "zh-Hant" if traditional > simplified else "zh-Hans"
+
+
+def _localize(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A datetime (naive = already local) → the same moment in the site's timezone."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+
+
+def _title(raw: RawArticle, body: CleanBody) -> str:
+    """The title to show: the captured one, else the opening words of the text."""
+    title = " ".join(strip_illegal(raw.title).split())
+    if title:
+        return title
+    opening = body.summary[:40].rstrip("…")
+    return opening + "…" if opening else UNTITLED
+
+
+def enrich(raw: RawArticle, body: CleanBody, config: Config) -> tuple[Article, tuple[Problem, ...]]:
+    """One read and cleaned article + config → (Article, warnings about it)."""
+    zone = config.zone
+    warnings = []
+    title = _title(raw, body)
+    if not raw.title.strip():
+        warnings.append(Problem(raw.source_file, raw.body_line - 2 if raw.body_line > 2 else 2,
+                                f"the title is empty; showing {title!r} instead",
+                                "write the title between the square brackets", "warning"))
+    if not body.text and body.lead_image is None:
+        warnings.append(Problem(raw.source_file, raw.body_line, "the article body is empty",
+                                "capture the article again if its text is missing", "warning"))
+    captured = datetime.fromtimestamp(raw.captured_ms / 1000, tz=UTC).astimezone(zone)
+    identity = normalize_url(raw.url) if raw.url else f"title:{short_hash(title, 16)}:{raw.captured_ms}"
+    slug = article_slug(raw.url, title)
+    article = Article(
+        source_file=raw.source_file,
+        url=raw.url,
+        identity=identity,
+        entry_id=entry_id(identity),
+        title=title,
+        captured=captured,
+        published=_localize(body.published, zone),
+        slug=slug,
+        path=f"articles/{captured:%Y/%m/%d}/{slug}/",
+        outlet=outlet_for(raw.url, config.sources),
+        author=body.author,
+        lang=detect_language(body.text or title),
+        body=body,
+    )
+    return article, tuple(warnings)
+
+
+def process(raw: RawArticle, config: Config) -> tuple[Article, tuple[Problem, ...]]:
+    """The per-article work in one call (clean + enrich): RawArticle → (Article, warnings).
+
+    This is the unit that caching and parallel builds work on.
+    """
+    return enrich(raw, clean_body(raw.body_html, raw.url), config)

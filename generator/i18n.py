@@ -1,0 +1,64 @@
+"""Site chrome in the site's language (zh-CN, zh-TW, en): words, and how dates are written."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+STRINGS: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        "home": "首页", "archive": "存档", "all_months": "全部月份", "latest": "最新文章",
+        "older": "更早", "newer": "更新", "previous_article": "上一篇", "next_article": "下一篇",
+        "original": "阅读原文", "markdown": "Markdown 版本", "source": "来源", "author": "作者",
+        "captured": "存档于", "published": "发表于", "articles": "篇文章", "feed": "订阅",
+        "not_found": "找不到这个页面", "not_found_text": "这个地址没有页面。可以从首页或存档找文章。",
+        "skip": "跳到正文", "more_in_archive": "更早的文章见存档", "month_count": "{n} 篇",
+        "tags": "标签", "sources": "来源", "breadcrumb": "位置", "year": "{y} 年",
+        "month_title": "{y} 年 {m} 月", "chart": "{y} 年每月文章数",
+    },
+    "zh-TW": {
+        "home": "首頁", "archive": "存檔", "all_months": "全部月份", "latest": "最新文章",
+        "older": "更早", "newer": "更新", "previous_article": "上一篇", "next_article": "下一篇",
+        "original": "閱讀原文", "markdown": "Markdown 版本", "source": "來源", "author": "作者",
+        "captured": "存檔於", "published": "發表於", "articles": "篇文章", "feed": "訂閱",
+        "not_found": "找不到這個頁面", "not_found_text": "這個網址沒有頁面。可以從首頁或存檔找文章。",
+        "skip": "跳到正文", "more_in_archive": "更早的文章見存檔", "month_count": "{n} 篇",
+        "tags": "標籤", "sources": "來源", "breadcrumb": "位置", "year": "{y} 年",
+        "month_title": "{y} 年 {m} 月", "chart": "{y} 年每月文章數",
+    },
+    "en": {
+        "home": "Home", "archive": "Archive", "all_months": "All months", "latest": "Latest",
+        "older": "Older", "newer": "Newer", "previous_article": "Previous", "next_article": "Next",
+        "original": "Read the original", "markdown": "Markdown copy", "source": "Source",
+        "author": "Author", "captured": "Archived", "published": "Published", "articles": "articles",
+        "feed": "Feed", "not_found": "Page not found",
+        "not_found_text": "There is no page at this address. Try the front page or the archive.",
+        "skip": "Skip to content", "more_in_archive": "Older articles are in the archive",
+        "month_count": "{n}", "tags": "Tags", "sources": "Sources", "breadcrumb": "Breadcrumb",
+        "year": "{y}", "month_title": "{month_name} {y}", "chart": "Articles per month in {y}",
+    },
+}  # fmt: skip
+
+_WEEKDAYS = {
+    "zh-CN": "一二三四五六日",
+    "zh-TW": "一二三四五六日",
+}
+_EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December"]
+
+
+def format_day(moment: datetime, language: str) -> str:
+    """A datetime → its calendar day as readers of `language` write it."""
+    if language == "en":
+        return f"{moment:%a}, {moment.day} {moment:%b} {moment.year}"
+    weekday = _WEEKDAYS[language][moment.weekday()]
+    return f"{moment.year}年{moment.month}月{moment.day}日 星期{weekday}"
+
+
+def format_time(moment: datetime, language: str) -> str:
+    """A datetime → day and time of day, as readers of `language` write it."""
+    return f"{format_day(moment, language)} {moment:%H:%M}"
+
+
+def month_title(year: int, month: int, language: str) -> str:
+    """Year + month → a heading such as "2024 年 6 月" or "June 2024"."""
+    return STRINGS[language]["month_title"].format(y=year, m=month, month_name=_EN_MONTHS[month - 1])

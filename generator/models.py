@@ -1,0 +1,143 @@
+"""The data that flows between pipeline stages: frozen, typed, no behaviour beyond formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one input file, phrased for the person who has to fix it."""
+
+    file: str  # path of the input file, relative to the archive folder
+    line: int  # 1-based line the problem is on; 0 when it concerns the whole file
+    message: str  # what is wrong, quoting what was found
+    hint: str  # how to fix it
+    severity: Severity = "error"  # "error": the file is skipped; "warning": it is still built
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.severity}: {self.message}. Fix: {self.hint}"
+
+
+class ArticleError(Exception):
+    """A file that cannot become an article; carries the Problem that explains why."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class RawArticle:
+    """An article file as read, before any HTML is touched."""
+
+    source_file: str  # path relative to the archive folder, with / separators
+    captured_ms: int  # capture time from line 1, epoch milliseconds, UTC
+    title: str  # title from the [title](url) line, exactly as written
+    url: str  # original article URL from the same line ('' when the file has none)
+    body_html: str  # raw, untrusted HTML body
+    body_line: int  # line number where the body starts, for messages
+    encoding: str  # the encoding the file was decoded with (utf-8, gb18030, big5, …)
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image worth showing outside the article body (lead image, OpenGraph)."""
+
+    src: str  # absolute URL
+    alt: str  # alt text carried over from the article ('' when there was none)
+    caption: str  # plain-text caption ('' when there was none)
+
+
+@dataclass(frozen=True, slots=True)
+class CleanBody:
+    """What the cleaner makes of one raw HTML body."""
+
+    html: str  # sanitized HTML, safe to place in a page unescaped
+    text: str  # plain text of the whole body, for search and tags
+    summary: str  # the opening of the text, at most a few sentences
+    markdown: str  # Markdown of the sanitized body
+    lead_image: Image | None  # the picture that opens the article, if any
+    author: str  # byline named in the HTML (e.g. NYT's <address>), '' if none
+    published: datetime | None  # publication time stated in the body, if any (naive = local)
+
+
+@dataclass(frozen=True, slots=True)
+class Outlet:
+    """The publisher of an article, derived from its URL."""
+
+    key: str  # path-safe identifier, e.g. "voachinese.com"
+    name: str  # display name, e.g. "美国之音"
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article, ready to render."""
+
+    source_file: str  # input file it came from, relative to the archive folder
+    url: str  # original URL as captured ('' when unknown)
+    identity: str  # normalized original URL (or title hash); two captures with one identity are duplicates
+    entry_id: str  # feed entry id derived from identity: never changes across builds
+    title: str  # display title (control characters removed)
+    captured: datetime  # capture time, in the site's timezone
+    published: datetime | None  # publication time from the body, in the site's timezone
+    slug: str  # [a-z0-9-]{1,80}, a function of the article alone
+    path: str  # site-relative folder of the article page, e.g. "articles/2024/06/08/slug/"
+    outlet: Outlet  # the publisher
+    author: str  # byline, '' when unknown
+    lang: str  # BCP 47 language of the text: "zh-Hans", "zh-Hant" or "en"
+    body: CleanBody  # sanitized body with its text, summary and Markdown
+    tags: tuple[str, ...] = ()  # tags, best first (filled by the tagging stage)
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A capture that lost to another capture of the same story."""
+
+    dropped: str  # input file that was dropped
+    kept: str  # input file that was kept (the latest capture)
+    identity: str  # the normalized URL they share
+
+    def __str__(self) -> str:
+        return (
+            f"{self.dropped}: duplicate of {self.kept} (same story: {self.identity}); "
+            f"the later capture {self.kept} is used"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    """All articles captured in one calendar month (site timezone), newest first."""
+
+    year: int  # four-digit year
+    month: int  # 1..12
+    articles: tuple[Article, ...]  # newest first
+
+    @property
+    def path(self) -> str:
+        """Site-relative folder of this month's page."""
+        return f"archive/{self.year:04d}/{self.month:02d}/"
+
+
+@dataclass(frozen=True, slots=True)
+class OutletIndex:
+    """One publisher and its articles, newest first."""
+
+    outlet: Outlet  # the publisher
+    articles: tuple[Article, ...]  # newest first
+
+
+@dataclass(frozen=True, slots=True)
+class Archive:
+    """The whole archive, complete before anything is rendered."""
+
+    articles: tuple[Article, ...]  # every article, newest first
+    months: tuple[Month, ...]  # newest month first
+    outlets: tuple[OutletIndex, ...]  # publishers, most articles first
+    duplicates: tuple[Duplicate, ...]  # captures merged into another
+    problems: tuple[Problem, ...] = field(default=())  # every error and warning met while reading

@@ -1,0 +1,178 @@
+"""Render stage: Archive + Config → the site's HTML, Markdown, sitemap and static files as (path, bytes).
+
+Pages are produced one at a time (a generator), so the writer can store each as it comes
+and the whole site never has to sit in memory at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import itertools
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+
+from generator import __version__
+from generator.config import Config
+from generator.i18n import STRINGS, format_day, format_time, month_title
+from generator.models import Archive, Article, Month
+from generator.urls import absolute_url, relative_url
+
+Page = tuple[str, bytes]
+SITEMAP_MAX_URLS = 50_000
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+@jinja2.pass_context
+def _url(context: Any, target: str) -> str:
+    """Template helper: site-relative target → link relative to the page being rendered."""
+    return relative_url(context["page_file"], target)
+
+
+def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
+    """Templates folder → a Jinja environment: autoescaped, strict about undefined names."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["url"] = _url
+    # YAML front matter: a JSON string is a valid YAML scalar; keep the characters readable.
+    env.filters["yaml"] = lambda value: json.dumps(value, ensure_ascii=False)
+    # Markdown text outside the body (titles): no raw HTML may pass through a Markdown renderer.
+    env.filters["md_text"] = lambda text: html.escape(text, quote=False)
+    return env
+
+
+def group_by_day(articles: tuple[Article, ...] | list[Article]) -> list[tuple[date, list[Article]]]:
+    """Articles, newest first → [(day, articles of that day)], newest day first."""
+    return [(day, list(group)) for day, group in itertools.groupby(articles, key=lambda a: a.captured.date())]
+
+
+def _asset_version(templates_dir: Path) -> str:
+    """Static assets → a short hash of their content, so browsers refetch them when they change."""
+    digest = hashlib.sha256()
+    for path in sorted((templates_dir / "static").rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(templates_dir).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+class SiteRenderer:
+    """Renders every page of one archive; holds only the environment and shared template values."""
+
+    def __init__(self, archive: Archive, config: Config, templates_dir: Path = TEMPLATES_DIR):
+        self.archive = archive
+        self.config = config
+        self.templates_dir = templates_dir
+        self.env = make_environment(templates_dir)
+        lang = config.language
+        self.env.filters["day"] = lambda moment: format_day(moment, lang)
+        self.env.filters["datetime"] = lambda moment: format_time(moment, lang)
+        self.shared = {
+            "site": config,
+            "t": STRINGS[lang],
+            # The script of the site's language, to tell which articles need their own lang.
+            "site_script": {"zh-CN": "zh-Hans", "zh-TW": "zh-Hant", "en": "en"}[lang],
+            "version": __version__,
+            "asset_version": _asset_version(templates_dir),
+            "month_title": lambda year, month: month_title(year, month, lang),
+            "absolute": lambda path: absolute_url(config.base_url, path),
+        }
+
+    def page(self, template: str, page_file: str, canonical_path: str, **values: Any) -> Page:
+        """Render one template to (page_file, UTF-8 bytes)."""
+        html = self.env.get_template(template).render(
+            **self.shared, **values, page_file=page_file,
+            canonical=absolute_url(self.config.base_url, canonical_path),
+        )
+        return page_file, html.encode("utf-8")
+
+    def front_page(self) -> Page:
+        """The timeline: the newest articles grouped by day."""
+        latest = self.archive.articles[: self.config.front_page_articles]
+        older_month = None
+        if len(self.archive.articles) > len(latest) and latest:
+            last = latest[-1].captured
+            older_month = next((m for m in self.archive.months if (m.year, m.month) <= (last.year, last.month)), None)
+        return self.page("index.html", "index.html", "", days=group_by_day(latest),
+                         older_month=older_month, total=len(self.archive.articles))
+
+    def archive_index(self) -> Page:
+        """/archive/: every year with its months, counts and a bar chart."""
+        years: dict[int, dict[int, Month]] = {}
+        for month in self.archive.months:
+            years.setdefault(month.year, {})[month.month] = month
+        busiest = max((len(m.articles) for m in self.archive.months), default=1)
+        return self.page("archive.html", "archive/index.html", "archive/",
+                         years=sorted(years.items(), reverse=True), busiest=busiest)
+
+    def month_pages(self) -> Iterator[Page]:
+        """One page per month, linked to the months before and after it."""
+        months = self.archive.months
+        for i, month in enumerate(months):
+            newer = months[i - 1] if i > 0 else None
+            older = months[i + 1] if i + 1 < len(months) else None
+            yield self.page("month.html", month.path + "index.html", month.path, month=month,
+                            days=group_by_day(month.articles), newer=newer, older=older)
+
+    def article_pages(self) -> Iterator[Page]:
+        """Each article's page and its Markdown copy."""
+        articles = self.archive.articles
+        for i, article in enumerate(articles):
+            newer = articles[i - 1] if i > 0 else None
+            older = articles[i + 1] if i + 1 < len(articles) else None
+            yield self.page("article.html", article.path + "index.html", article.path,
+                            article=article, newer=newer, older=older)
+            markdown = self.env.get_template("article.md").render(
+                **self.shared, article=article, page_file=article.path + "index.md",
+                canonical=absolute_url(self.config.base_url, article.path),
+            )
+            yield article.path + "index.md", markdown.encode("utf-8")
+
+    def sitemaps(self) -> Iterator[Page]:
+        """sitemap.xml, or a sitemap index with numbered parts past 50,000 URLs."""
+        entries = [("", None), ("archive/", None)]
+        entries += [(m.path, m.articles[0].captured) for m in self.archive.months]
+        entries += [(a.path, a.captured) for a in self.archive.articles]
+        chunks = [entries[i : i + SITEMAP_MAX_URLS] for i in range(0, len(entries), SITEMAP_MAX_URLS)]
+        if len(chunks) == 1:
+            yield self.page("sitemap.xml", "sitemap.xml", "sitemap.xml", entries=entries)
+            return
+        parts = [f"sitemap-{n}.xml" for n in range(1, len(chunks) + 1)]
+        for part, chunk in zip(parts, chunks, strict=True):
+            yield self.page("sitemap.xml", part, part, entries=chunk)
+        yield self.page("sitemap-index.xml", "sitemap.xml", "sitemap.xml", parts=parts)
+
+    def static_files(self) -> Iterator[Page]:
+        """Files under templates/static, copied as they are."""
+        for path in sorted((self.templates_dir / "static").rglob("*")):
+            if path.is_file():
+                yield "static/" + path.relative_to(self.templates_dir / "static").as_posix(), path.read_bytes()
+
+    def pages(self) -> Iterator[Page]:
+        """Every page of the site, in a fixed order."""
+        yield self.front_page()
+        yield self.archive_index()
+        yield from self.month_pages()
+        yield from self.article_pages()
+        # The 404 page is served at any depth, so its links are root-relative, not relative.
+        root = urlsplit(self.config.base_url).path
+        yield self.page("404.html", "404.html", "404.html", url=lambda target: root + target)
+        yield self.page("robots.txt", "robots.txt", "robots.txt")
+        yield from self.sitemaps()
+        yield from self.static_files()
+
+
+def render_site(archive: Archive, config: Config, templates_dir: Path = TEMPLATES_DIR) -> Iterator[Page]:
+    """Archive + config → every page of the site as (site-relative path, bytes)."""
+    return SiteRenderer(archive, config, templates_dir).pages()
