@@ -113,14 +113,19 @@ def _parse_date(text: str) -> datetime | None:
         return None
 
 
+def _stated_date(tag: Tag) -> datetime | None:
+    """A date line (VOA's `<div><i>RFC 2822</i></div>`, NYT's `<time datetime>`) → its date, else None."""
+    if tag.name == "time":
+        return _parse_date(str(tag.get("datetime", "")))
+    italic = _only_child_tag(tag, "i") if tag.name == "div" else None
+    return _parse_date(italic.get_text()) if italic is not None else None
+
+
 def _take_leading_metadata(root: Tag) -> tuple[str, datetime | None]:
     """Remove the byline and date lines that open the body → (author, published)."""
     author, published = "", None
     while (first := _first_significant(root)) is not None and isinstance(first, Tag):
-        italic = _only_child_tag(first, "i") if first.name == "div" else None
-        if italic is not None and (date := _parse_date(italic.get_text())):
-            published = published or date
-        elif first.name == "time" and (date := _parse_date(str(first.get("datetime", "")))):
+        if date := _stated_date(first):
             published = published or date
         elif first.name == "address":
             author = author or " ".join(first.get_text(" ").split())
@@ -130,22 +135,32 @@ def _take_leading_metadata(root: Tag) -> tuple[str, datetime | None]:
     return author, published
 
 
+def _promo_block(text: NavigableString, root: Tag) -> Tag | NavigableString:
+    """The element a promo marker stands in: the innermost block that starts with it, else the text."""
+    for parent in text.parents:
+        if parent is root:
+            break
+        if parent.name in BLOCK_TAGS and parent.get_text().strip().startswith(text.strip()[:4]):
+            return parent
+    return text
+
+
 def _remove_promo(root: Tag) -> None:
     """Remove the feed service's promo footer and the rule and breaks before it."""
-    for marker in PROMO_MARKERS:
-        for text in root.find_all(string=re.compile(re.escape(marker))):
-            block = text.find_parent("div") or text.parent
-            if block is None or block is root or block.parent is None:
-                continue
-            previous = block.previous_sibling
-            while previous is not None and (
-                (isinstance(previous, Tag) and previous.name in ("hr", "br"))
-                or (isinstance(previous, NavigableString) and not previous.strip())
-            ):
-                before = previous.previous_sibling
-                previous.extract()
-                previous = before
-            block.decompose()
+    markers = re.compile("|".join(map(re.escape, PROMO_MARKERS)))
+    for text in root.find_all(string=markers):
+        if getattr(text, "parent", None) is None:
+            continue  # already removed with an earlier marker's block
+        block = _promo_block(text, root)
+        previous = block.previous_sibling
+        while previous is not None and (
+            (isinstance(previous, Tag) and previous.name in ("hr", "br"))
+            or (isinstance(previous, NavigableString) and not previous.strip())
+        ):
+            before = previous.previous_sibling
+            previous.extract()
+            previous = before
+        block.extract()
 
 
 def _is_tracking_pixel(img: Tag) -> bool:
@@ -156,8 +171,8 @@ def _is_tracking_pixel(img: Tag) -> bool:
     return any(s is not None and str(s).strip().isdigit() and int(str(s)) <= 2 for s in sizes)
 
 
-def _fix_images(root: Tag) -> None:
-    """Drop tracking pixels and non-numeric sizes; turn `<img><div><small>caption` into a figure."""
+def _remove_pixels(root: Tag) -> None:
+    """Drop tracking pixels and images without a source; drop sizes that are not numbers."""
     for img in root.find_all("img"):
         if _is_tracking_pixel(img):
             img.decompose()
@@ -165,6 +180,11 @@ def _fix_images(root: Tag) -> None:
         for dim in ("width", "height"):
             if dim in img.attrs and not str(img[dim]).strip().isdigit():
                 del img[dim]
+
+
+def _make_figures(root: Tag) -> None:
+    """Turn VOA's `<img><div><small>caption</small></div>` into `<figure><img><figcaption>`."""
+    for img in root.find_all("img"):
         caption_block = img.find_next_sibling()
         between = img.next_sibling
         only_space_between = between is caption_block or (
@@ -287,9 +307,13 @@ def clean_body(raw_html: str, base_url: str = "") -> CleanBody:
     root = soup.body
     if root is None:
         return CleanBody("", "", "", "", None, "", None)
+    # Order matters for idempotence: everything that removes nodes runs before the leading
+    # byline/date lines are taken, so a second pass finds nothing new at the top.
     _remove_promo(root)
+    _remove_pixels(root)
+    _tidy(root)
     author, published = _take_leading_metadata(root)
-    _fix_images(root)
+    _make_figures(root)
     _tidy(root)
     text = plain_text(root)
     return CleanBody(

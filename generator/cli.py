@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from generator import __version__
+from generator import __version__, importer
 from generator.build import BuildResult, build, load_archive
 from generator.config import DEFAULT_BASE_URL, Config, ConfigError, load_config
 from generator.writer import WriteError
@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
 
     check_cmd = commands.add_parser("check", help="read and validate the archive without building")
     common(check_cmd)
+
+    importer.add_arguments(commands.add_parser("import", help="add new items from RSS/Atom feed files or URLs"))
     return parser
 
 
@@ -121,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the archive folder {args.input} does not exist; pass --input FOLDER", file=sys.stderr)
         return EXIT_USAGE
     try:
-        return {"build": run_build, "check": run_check}[args.command](args)
+        return {"build": run_build, "check": run_check, "import": importer.run_import}[args.command](args)
     except (ConfigError, WriteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

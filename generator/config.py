@@ -36,7 +36,7 @@ class Config:
 
     title: str = "新闻存档"  # site title, shown in every page header and the feed
     description: str = ""  # one sentence about the archive, for the front page and feed subtitle
-    base_url: str = DEFAULT_BASE_URL  # absolute URL the site is published at; used only where absolute URLs are required
+    base_url: str = DEFAULT_BASE_URL  # absolute URL the site is published at; used only where one is required
     language: str = "zh-CN"  # language of the site chrome: zh-CN, zh-TW or en
     timezone: str = "Asia/Shanghai"  # IANA zone that dates are shown and grouped in
     feed_entries: int = 50  # entries in /feed.xml
@@ -113,7 +113,7 @@ def _validate(config: Config) -> Config:
     if not config.base_url.startswith(("http://", "https://")):
         raise ConfigError(f"base_url must start with http:// or https://, not {config.base_url!r}")
     try:
-        config.zone
+        _ = config.zone
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
             f"timezone {config.timezone!r} is not an IANA zone name; use e.g. 'Asia/Shanghai' or 'UTC'"

@@ -81,7 +81,7 @@ def parse_title_line(line: str) -> tuple[str, str] | None:
         url = line[start + 2 : -1].strip()
         # The first `](` followed by a URL is the split: titles may contain `](` text, URLs
         # start with a scheme, so a title fragment is never mistaken for the URL.
-        if url == "" and start + 3 == len(line) or _URL_START.match(url):
+        if (url == "" and start + 3 == len(line)) or _URL_START.match(url):
             return line[1:start], url
         start = line.find("](", start + 1)
     return None

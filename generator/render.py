@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import itertools
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path

@@ -7,7 +7,7 @@ import posixpath
 import re
 import unicodedata
 import uuid
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 SLUG_MAX = 80
 # Query parameters that only say where a reader came from; the same story with any of them is
@@ -71,10 +71,10 @@ def _cut_words(slug: str, limit: int) -> str:
 def _url_words(url: str) -> tuple[str, str]:
     """An article URL → (words naming the story, trailing story id or ''), from its path and query."""
     parts = urlsplit(url)
-    segments = [s for s in parts.path.split("/") if s]
+    segments = [unquote(s) for s in parts.path.split("/") if s]
     if segments:
         segments[-1] = _PAGE_EXTENSION.sub("", segments[-1])
-    while segments and segments[-1].lower() in _GENERIC_SEGMENTS:
+    while len(segments) > 1 and segments[-1].lower() in _GENERIC_SEGMENTS:
         segments.pop()
     words = [w for w in (slugify(s) for s in segments) if w]
     query = "-".join(w for w in (slugify(v) for k, v in parse_qsl(parts.query) if not is_tracking_param(k)) if w)
