@@ -6,7 +6,7 @@ read → clean + enrich (per article) → archive → render + feeds → write
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from generator.archive import build_archive
 from generator.config import Config
 from generator.enrich import process
 from generator.feeds import render_feeds
-from generator.models import Archive, Article, Problem
+from generator.models import Archive, Article, Problem, RawArticle
 from generator.reader import read_folder
 from generator.render import TEMPLATES_DIR, render_site
 from generator.writer import WriteReport, write_site
@@ -34,13 +34,18 @@ class BuildResult:
         return tuple(p for p in self.archive.problems if p.severity == "error")
 
 
-def load_archive(input_dir: Path, config: Config) -> tuple[Archive, int]:
-    """Archive folder + config → (the complete Archive, number of article files seen)."""
+def load_archive(input_dir: Path, config: Config,
+                 process_article: Callable[[RawArticle, Config], tuple[Article, tuple[Problem, ...]]] = process,
+                 ) -> tuple[Archive, int]:
+    """Archive folder + config → (the complete Archive, number of article files seen).
+
+    `process_article` lets a caller put a cache in front of the per-article work (serve does).
+    """
     folder = read_folder(input_dir)
     articles: list[Article] = []
     problems: list[Problem] = list(folder.problems)
     for raw in folder.articles:
-        article, warnings = process(raw, config)
+        article, warnings = process_article(raw, config)
         articles.append(article)
         problems.extend(warnings)
     problems.sort(key=lambda p: (p.file, p.line))
