@@ -6,7 +6,9 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 
+from generator.config import TagsConfig
 from generator.models import Archive, Article, Duplicate, Month, OutletIndex, Problem
+from generator.tags import assign_tags, index_tags
 from generator.urls import short_hash
 
 
@@ -73,15 +75,25 @@ def group_outlets(articles: tuple[Article, ...]) -> tuple[OutletIndex, ...]:
     return tuple(sorted(indexes, key=lambda o: (-len(o.articles), o.outlet.key)))
 
 
-def build_archive(articles: Iterable[Article], problems: Iterable[Problem] = ()) -> Archive:
-    """Every enriched article (+ problems met so far) → the complete, frozen Archive."""
+def tag_articles(articles: tuple[Article, ...], config: TagsConfig) -> tuple[Article, ...]:
+    """Articles with tag candidates → the same articles with their tags, scored across all of them."""
+    tags = assign_tags([a.tag_candidates for a in articles], [a.outlet.key for a in articles], config)
+    return tuple(dataclasses.replace(a, tags=t) for a, t in zip(articles, tags, strict=True))
+
+
+def build_archive(articles: Iterable[Article], problems: Iterable[Problem] = (),
+                  tags: TagsConfig | None = None) -> Archive:
+    """Every enriched article (+ problems met so far, + [tags] config to tag them) → the frozen Archive."""
     unique, duplicates = merge_duplicates(articles)
     placed, collisions = separate_colliding_paths(unique)
     ordered = tuple(sorted(placed, key=_newest_first))
+    if tags is not None:
+        ordered = tag_articles(ordered, tags)
     return Archive(
         articles=ordered,
         months=group_months(ordered),
         outlets=group_outlets(ordered),
         duplicates=tuple(duplicates),
         problems=tuple(problems) + tuple(collisions),
+        tags=index_tags(ordered, tags.min_articles) if tags is not None else (),
     )

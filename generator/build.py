@@ -6,7 +6,7 @@ read → clean + enrich (per article) → archive → render + feeds → write
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,20 +36,22 @@ class BuildResult:
 
 def load_archive(input_dir: Path, config: Config,
                  process_article: Callable[[RawArticle, Config], tuple[Article, tuple[Problem, ...]]] = process,
+                 progress: Callable[[Sequence[RawArticle]], Iterable[RawArticle]] = iter,
                  ) -> tuple[Archive, int]:
     """Archive folder + config → (the complete Archive, number of article files seen).
 
-    `process_article` lets a caller put a cache in front of the per-article work (serve does).
+    `process_article` lets a caller put a cache in front of the per-article work (serve does);
+    `progress` wraps the per-article loop (the CLI shows a progress bar with it).
     """
     folder = read_folder(input_dir)
     articles: list[Article] = []
     problems: list[Problem] = list(folder.problems)
-    for raw in folder.articles:
+    for raw in progress(folder.articles):
         article, warnings = process_article(raw, config)
         articles.append(article)
         problems.extend(warnings)
     problems.sort(key=lambda p: (p.file, p.line))
-    return build_archive(articles, problems), folder.files_seen
+    return build_archive(articles, problems, config.tags), folder.files_seen
 
 
 def site_files(archive: Archive, config: Config, templates_dir: Path = TEMPLATES_DIR) -> Iterator[tuple[str, bytes]]:
@@ -57,8 +59,9 @@ def site_files(archive: Archive, config: Config, templates_dir: Path = TEMPLATES
     return itertools.chain(render_site(archive, config, templates_dir), render_feeds(archive, config))
 
 
-def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path = TEMPLATES_DIR) -> BuildResult:
+def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path = TEMPLATES_DIR,
+          progress: Callable[[Sequence[RawArticle]], Iterable[RawArticle]] = iter) -> BuildResult:
     """Archive folder → site folder; returns what was built, skipped and written."""
-    archive, files_seen = load_archive(input_dir, config)
+    archive, files_seen = load_archive(input_dir, config, progress=progress)
     report = write_site(site_files(archive, config, templates_dir), output_dir)
     return BuildResult(archive=archive, files_seen=files_seen, written=report)

@@ -9,6 +9,7 @@ from generator.cleaner import clean_body, strip_illegal
 from generator.config import Config
 from generator.models import Article, CleanBody, Problem, RawArticle
 from generator.outlets import outlet_for
+from generator.tags import extract_candidates
 from generator.urls import article_slug, entry_id, normalize_url, short_hash
 
 # Characters common in one script and written differently in the other; enough to tell a
@@ -61,6 +62,7 @@ def enrich(raw: RawArticle, body: CleanBody, config: Config) -> tuple[Article, t
     captured = datetime.fromtimestamp(raw.captured_ms / 1000, tz=UTC).astimezone(zone)
     identity = normalize_url(raw.url) if raw.url else f"title:{short_hash(title, 16)}:{raw.captured_ms}"
     slug = article_slug(raw.url, title)
+    lang = detect_language(body.text or title)
     article = Article(
         source_file=raw.source_file,
         url=raw.url,
@@ -73,8 +75,9 @@ def enrich(raw: RawArticle, body: CleanBody, config: Config) -> tuple[Article, t
         path=f"articles/{captured:%Y/%m/%d}/{slug}/",
         outlet=outlet_for(raw.url, config.sources),
         author=body.author,
-        lang=detect_language(body.text or title),
+        lang=lang,
         body=body,
+        tag_candidates=extract_candidates(title, body.text, lang, config.tags),
     )
     return article, tuple(warnings)
 

@@ -87,3 +87,12 @@ def render_feeds(archive: Archive, config: Config) -> Iterator[tuple[str, bytes]
     """Archive + config → the site's feeds as (site-relative path, bytes)."""
     latest = archive.articles[: config.feed_entries]
     yield "feed.xml", atom_feed(latest, config, path="feed.xml", title=config.title, alternate_path="")
+    yield from tag_feeds(archive, config)
+
+
+def tag_feeds(archive: Archive, config: Config) -> Iterator[tuple[str, bytes]]:
+    """Archive + config → one feed per tag page at tags/TAG/feed.xml, same rules as /feed.xml."""
+    for tag in archive.tags:
+        yield tag.path + "feed.xml", atom_feed(tag.articles[: config.feed_entries], config,
+                                               path=tag.path + "feed.xml", alternate_path=tag.path,
+                                               title=f"{config.title} · {tag.name}")

@@ -93,6 +93,9 @@ class Article:
     lang: str  # BCP 47 language of the text: "zh-Hans", "zh-Hant" or "en"
     body: CleanBody  # sanitized body with its text, summary and Markdown
     tags: tuple[str, ...] = ()  # tags, best first (filled by the tagging stage)
+    # Tag candidates found in this article alone: (term, mentions, weight), sorted by term;
+    # per-article work (generator.tags.extract_candidates), scored across the archive later.
+    tag_candidates: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,20 @@ class OutletIndex:
 
 
 @dataclass(frozen=True, slots=True)
+class TagIndex:
+    """One tag that has its own page, and its articles, newest first."""
+
+    name: str  # the tag as shown, e.g. "普京" or "Kim Jong Un"
+    segment: str  # its folder name under tags/: path-safe, distinct from every other tag's
+    articles: tuple[Article, ...]  # newest first
+
+    @property
+    def path(self) -> str:
+        """Site-relative folder of this tag's page."""
+        return f"tags/{self.segment}/"
+
+
+@dataclass(frozen=True, slots=True)
 class Archive:
     """The whole archive, complete before anything is rendered."""
 
@@ -141,3 +158,4 @@ class Archive:
     outlets: tuple[OutletIndex, ...]  # publishers, most articles first
     duplicates: tuple[Duplicate, ...]  # captures merged into another
     problems: tuple[Problem, ...] = field(default=())  # every error and warning met while reading
+    tags: tuple[TagIndex, ...] = field(default=())  # tags with a page, most articles first

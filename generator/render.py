@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
-from generator import __version__
+from generator import __version__, taxonomy
 from generator.config import Config
 from generator.i18n import STRINGS, format_day, format_time, month_title
 from generator.models import Archive, Article, Month
@@ -87,6 +87,7 @@ class SiteRenderer:
             "asset_version": _asset_version(templates_dir),
             "month_title": lambda year, month: month_title(year, month, lang),
             "absolute": lambda path: absolute_url(config.base_url, path),
+            **taxonomy.template_globals(archive),  # tag_links, source_path
         }
 
     def page(self, template: str, page_file: str, canonical_path: str, **values: Any) -> Page:
@@ -144,6 +145,7 @@ class SiteRenderer:
         entries = [("", None), ("archive/", None)]
         entries += [(m.path, m.articles[0].captured) for m in self.archive.months]
         entries += [(a.path, a.captured) for a in self.archive.articles]
+        entries += taxonomy.sitemap_entries(self.archive)
         chunks = [entries[i : i + SITEMAP_MAX_URLS] for i in range(0, len(entries), SITEMAP_MAX_URLS)]
         if len(chunks) == 1:
             yield self.page("sitemap.xml", "sitemap.xml", "sitemap.xml", entries=entries)
@@ -165,6 +167,7 @@ class SiteRenderer:
         yield self.archive_index()
         yield from self.month_pages()
         yield from self.article_pages()
+        yield from taxonomy.pages(self)
         # The 404 page is served at any depth, so its links are root-relative, not relative.
         root = urlsplit(self.config.base_url).path
         yield self.page("404.html", "404.html", "404.html", url=lambda target: root + target)

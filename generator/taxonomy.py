@@ -1,0 +1,97 @@
+"""Tag and source pages (DESIGN §2): /tags/, /tags/TAG/, /sources/, /sources/SOURCE/.
+
+A listing (one tag's or one publisher's articles) is one page grouped by month; past
+YEAR_SPLIT articles it becomes a page of years plus one page per year, so no page grows
+without bound and a year page only changes when that year's articles change.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from generator.models import Archive, Article, TagIndex
+from generator.tags import tag_segments
+
+if TYPE_CHECKING:
+    from generator.render import Page, SiteRenderer
+
+YEAR_SPLIT = 300  # a listing with more articles than this is split into one page per year
+
+MonthGroup = tuple[int, int, list[Article]]  # (year, month, its articles newest first)
+
+
+def source_segments(archive: Archive) -> dict[str, str]:
+    """Archive → {outlet key: its folder name under sources/}, distinct and path-safe."""
+    return tag_segments(o.outlet.key for o in archive.outlets)
+
+
+def template_globals(archive: Archive) -> dict[str, Callable[..., Any]]:
+    """Archive → template helpers: tag_links(names, linked_only) → [(name, path or '')], source_path(key)."""
+    tags = {t.name: t.path for t in archive.tags}
+    sources = {key: f"sources/{seg}/" for key, seg in source_segments(archive).items()}
+
+    def tag_links(names: Sequence[str], linked_only: bool = False) -> list[tuple[str, str]]:
+        """Tag names → (name, page path or '' for a tag too rare for a page), linked ones only if asked."""
+        return [(n, tags.get(n, "")) for n in names if tags.get(n) or not linked_only]
+
+    return {"tag_links": tag_links, "source_path": lambda key: sources.get(key, "")}
+
+
+def group_by_month(articles: Sequence[Article]) -> list[MonthGroup]:
+    """Articles, newest first → [(year, month, articles)], newest month first."""
+    key = lambda a: (a.captured.year, a.captured.month)  # noqa: E731
+    return [(y, m, list(group)) for (y, m), group in itertools.groupby(articles, key=key)]
+
+
+def listing_pages(renderer: SiteRenderer, path: str, title: str, articles: Sequence[Article],
+                  **values: Any) -> Iterator[Page]:
+    """One listing (folder path, heading, articles newest first) → its page, or its year pages."""
+    if len(articles) <= YEAR_SPLIT:
+        yield renderer.page("listing.html", path + "index.html", path, title=title, count=len(articles),
+                            months=group_by_month(articles), years=[], year=None, base=path, **values)
+        return
+    by_year = [(y, list(g)) for y, g in itertools.groupby(articles, key=lambda a: a.captured.year)]
+    years = [(y, len(arts)) for y, arts in by_year]
+    # The main page shows the newest year, so the newest articles are one click from anywhere.
+    yield renderer.page("listing.html", path + "index.html", path, title=title, count=len(articles),
+                        months=group_by_month(by_year[0][1]), years=years, year=None, base=path, **values)
+    for year, arts in by_year:
+        page = f"{path}{year}/"
+        yield renderer.page("listing.html", page + "index.html", page, title=title, count=len(articles),
+                            months=group_by_month(arts), years=years, year=year, base=path, **values)
+
+
+def tag_pages(renderer: SiteRenderer) -> Iterator[Page]:
+    """/tags/ with every tag that has a page, then each tag's listing."""
+    tags: tuple[TagIndex, ...] = renderer.archive.tags
+    yield renderer.page("tags.html", "tags/index.html", "tags/", tags=tags)
+    for tag in tags:
+        yield from listing_pages(renderer, tag.path, tag.name, tag.articles, kind="tag",
+                                 feed=tag.path + "feed.xml")
+
+
+def source_pages(renderer: SiteRenderer) -> Iterator[Page]:
+    """/sources/ with every publisher, then each publisher's listing."""
+    outlets = renderer.archive.outlets
+    segments = source_segments(renderer.archive)
+    yield renderer.page("sources.html", "sources/index.html", "sources/", outlets=outlets)
+    for index in outlets:
+        path = f"sources/{segments[index.outlet.key]}/"
+        yield from listing_pages(renderer, path, index.outlet.name, index.articles, kind="source", feed="")
+
+
+def pages(renderer: SiteRenderer) -> Iterator[Page]:
+    """Every tag and source page."""
+    yield from tag_pages(renderer)
+    yield from source_pages(renderer)
+
+
+def sitemap_entries(archive: Archive) -> list[tuple[str, Any]]:
+    """Archive → (path, last change) of the tag and source pages, for the sitemap."""
+    entries: list[tuple[str, Any]] = [("tags/", None), ("sources/", None)]
+    entries += [(t.path, t.articles[0].captured) for t in archive.tags]
+    segments = source_segments(archive)
+    entries += [(f"sources/{segments[o.outlet.key]}/", o.articles[0].captured) for o in archive.outlets]
+    return entries
