@@ -53,6 +53,7 @@ SUMMARY_CHARS = 140
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SENTENCE_END = re.compile(r"[。！？!?.…]")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+_WHITESPACE_RUN = re.compile(r"[ \t\n\r\f]{2,}")
 
 
 def strip_illegal(text: str) -> str:
@@ -233,6 +234,19 @@ def _tidy(root: Tag) -> None:
             paragraph.decompose()
     while (last := next(reversed(list(root.children)), None)) is not None and _is_empty(last):
         last.extract()
+    _collapse_spaces(root)
+
+
+def _collapse_spaces(root: Tag) -> None:
+    """Merge neighbouring text nodes and collapse runs of white space outside <pre>.
+
+    Browsers show the runs as one space anyway; collapsing them makes cleaning idempotent,
+    because removals can leave two text nodes side by side that the next parse sees as one.
+    """
+    root.smooth()
+    for text in root.find_all(string=_WHITESPACE_RUN):
+        if type(text) is NavigableString and text.find_parent(["pre", "code"]) is None:
+            text.replace_with(NavigableString(_WHITESPACE_RUN.sub(" ", text)))
 
 
 def _text_parts(node: Tag, skip: frozenset[str]) -> Iterator[str]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from generator import __version__, importer, serve
 from generator.build import BuildResult, build, load_archive
@@ -15,6 +17,7 @@ from generator.writer import WriteError
 
 DEFAULT_CONFIG = Path("newsarchive.toml")
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +45,17 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_arguments(commands.add_parser("import", help="add new items from RSS/Atom feed files or URLs"))
     serve.add_arguments(commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on change"))
     return parser
+
+
+def _progress(description: str) -> Callable[[Sequence[T]], Iterable[T]]:
+    """A wrapper that shows a progress bar on a terminal and nothing in CI or when piped."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return iter
+    from rich.console import Console
+    from rich.progress import track
+
+    console = Console(stderr=True)
+    return lambda items: track(items, description=description, console=console, transient=True)
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -95,7 +109,7 @@ def run_build(args: argparse.Namespace) -> int:
     if config.base_url == DEFAULT_BASE_URL and not args.quiet:
         print(f"note: base_url is not set; feeds and the sitemap use {DEFAULT_BASE_URL}. "
               "Set base_url in newsarchive.toml or pass --base-url.", file=sys.stderr)
-    result = build(args.input, args.output, config)
+    result = build(args.input, args.output, config, progress=_progress("Reading articles"))
     _print_problems(result)
     if args.report:
         args.report.write_text(json.dumps(report_json(result), ensure_ascii=False, indent=2) + "\n",
