@@ -79,7 +79,7 @@ class SourceResult:
 class ImportState:
     """What import remembers between runs; mutable because a run adds to it as it goes."""
 
-    guids: dict[str, str] = field(default_factory=dict)  # GUID key → file it was imported as
+    guids: dict[str, str] = field(default_factory=dict)  # GUID key (or content hash) → file imported as
     feeds: dict[str, dict[str, str]] = field(default_factory=dict)  # URL → {"etag", "last_modified"}
     identities: dict[str, str] = field(default_factory=dict)  # normalized URL → file (scanned, not saved)
 
@@ -256,7 +256,10 @@ def save_state(folder: Path, state: ImportState) -> None:
     """The GUIDs and validators → the state file, atomically."""
     data = {"version": 1, "guids": dict(sorted(state.guids.items())),
             "feeds": dict(sorted(state.feeds.items()))}
-    _write_atomically(folder / STATE_FILE, json.dumps(data, ensure_ascii=False, indent=1).encode(), True)
+    encoded = json.dumps(data, ensure_ascii=False, indent=1).encode()
+    path = folder / STATE_FILE
+    if not path.exists() or path.read_bytes() != encoded:  # an import that found nothing new changes nothing
+        _write_atomically(path, encoded, True)
 
 
 # --- importing --------------------------------------------------------------------------------
@@ -278,7 +281,9 @@ def import_document(data: bytes, source: str, folder: Path, state: ImportState, 
     errors = []
     for entry in parsed.entries:
         item = entry_to_item(entry, feed, scope, base_url or feed.get("link", ""), fallback_ms)
-        known = state.guids.get(item.guid_key) if item.guid_key else None
+        # Items without a link are remembered by GUID, or by their content when they have none.
+        memory_key = item.guid_key or ("" if item.url else item.identity)
+        known = state.guids.get(memory_key) if memory_key else None
         known = known or (state.identities.get(item.identity) if item.url else None)
         if known or not (item.url or item.title or item.body_html):
             skipped += 1
@@ -295,8 +300,8 @@ def import_document(data: bytes, source: str, folder: Path, state: ImportState, 
             known = item.file_name
         if item.url:
             state.identities.setdefault(item.identity, known)
-        if item.guid_key:
-            state.guids.setdefault(item.guid_key, known)
+        if memory_key:
+            state.guids.setdefault(memory_key, known)
     return SourceResult(source, added, skipped, failed, error="\n".join(errors))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import http.server
 import json
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,6 +133,19 @@ def test_same_guid_with_a_new_link_is_skipped(tmp_path: Path) -> None:
     assert (result.added, result.skipped) == (0, 3)
     state = json.loads((tmp_path / importer.STATE_FILE).read_text(encoding="utf-8"))
     assert "tag:cn.nytimes.com,2024:20240609-kim" in state["guids"]
+
+
+def test_item_without_link_guid_or_date_is_remembered_by_content(tmp_path: Path) -> None:
+    feed = tmp_path.parent / "bare.xml"
+    feed.write_text("""<rss version="2.0"><channel><title>t</title>
+        <item><title>只有标题</title><description>只有描述。</description></item></channel></rss>""",
+                    encoding="utf-8")
+    [first] = run(tmp_path, feed)
+    assert first.added == 1
+    os.utime(feed, (1_800_000_000, 1_800_000_000))  # the fallback capture time moves…
+    [again] = run(tmp_path, feed)
+    assert (again.added, again.skipped) == (0, 1)  # …but the item is known by its content
+    assert len(list(tmp_path.glob("*.txt"))) == 1
 
 
 def test_imported_items_build_into_a_site(tmp_path: Path) -> None:
