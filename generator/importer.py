@@ -71,7 +71,7 @@ class SourceResult:
     added: int = 0  # new article files written
     skipped: int = 0  # items already in the archive (or empty)
     failed: int = 0  # items that could not be written
-    error: str = ""  # why the whole source failed ('' when it did not)
+    error: str = ""  # why the source failed, or which items could not be written ('' when neither)
     not_modified: bool = False  # the server answered 304: nothing new since the last import
 
 

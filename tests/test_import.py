@@ -148,6 +148,18 @@ def test_item_without_link_guid_or_date_is_remembered_by_content(tmp_path: Path)
     assert len(list(tmp_path.glob("*.txt"))) == 1
 
 
+def test_existing_file_of_the_same_name_is_never_replaced(tmp_path: Path) -> None:
+    scratch = tmp_path.parent / f"{tmp_path.name}-scratch"
+    scratch.mkdir()
+    run(scratch, ATOM)
+    taken = next(p.name for p in scratch.glob("*.txt") if b"No link, only an id" in p.read_bytes())
+    (tmp_path / taken).write_bytes(b"somebody else's file")
+    [result] = run(tmp_path, ATOM)
+    assert (result.added, result.skipped) == (2, 1)
+    assert (tmp_path / taken).read_bytes() == b"somebody else's file"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp")] == []  # no temporary files left
+
+
 def test_imported_items_build_into_a_site(tmp_path: Path) -> None:
     archive_dir, site = tmp_path / "seeds", tmp_path / "site"
     archive_dir.mkdir()
