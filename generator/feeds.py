@@ -21,7 +21,6 @@ from generator.urls import absolute_url
 ATOM_TYPE = "application/atom+xml"
 # The updated time of a feed with no entries: fixed, so empty feeds are deterministic too.
 EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
-GENERATOR_URI = "https://pypi.org/project/newsarchive/"
 
 
 class _Entry(FeedEntry):
@@ -76,7 +75,7 @@ def atom_feed(articles: Sequence[Article], config: Config, *, path: str, title: 
     feed.link(href=self_url, rel="self", type=ATOM_TYPE)
     feed.link(href=absolute_url(config.base_url, alternate_path), rel="alternate", type="text/html")
     feed.language(config.language)
-    feed.generator("newsarchive", version=__version__, uri=GENERATOR_URI)
+    feed.generator("newsarchive", version=__version__)
     feed.updated(max((a.captured for a in articles), default=EMPTY_FEED_UPDATED))
     for article in articles:
         _add_entry(feed, article, config)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from generator import __version__
 
-PROJECT_URL = "https://github.com/newsarchive/newsarchive"
-USER_AGENT = f"newsarchive/{__version__} (+{PROJECT_URL})"
+# No contact URL: the project has no public home yet, and a made-up one would mislead.
+USER_AGENT = f"newsarchive/{__version__} (static news-archive generator)"
 DEFAULT_TIMEOUT = 20.0  # seconds, for connecting and for the whole download
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # feeds larger than this are refused (after gunzip too)
 _ACCEPT = ("application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
