@@ -52,6 +52,9 @@ _EN_TITLES = frozenset([
     "senator", "sen", "rep", "governor", "gov", "spokesman", "spokeswoman", "spokesperson", "ambassador",
     "king", "queen", "prince", "princess", "pope", "director", "chief", "leader",
 ])  # fmt: skip
+# Words naming the office in "Secretary of State X", "Minister of Foreign Affairs Y".
+_EN_OFFICES = frozenset(["state", "defense", "defence", "foreign", "affairs", "interior", "finance",
+                         "treasury", "commerce", "justice", "health", "education", "trade", "energy"])
 _EN_CONNECTORS = frozenset(["of", "the", "de", "al", "bin", "van", "von", "der", "da", "di", "la", "le", "du", "y"])
 # A word, a sentence end, or any other character that breaks a run of words.
 _EN_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*|[.!?]+|\n|[^\sA-Za-z]")
@@ -88,6 +91,13 @@ def fold(text: str) -> str:
     return _T2S.convert(unicodedata.normalize("NFKC", text))
 
 
+@lru_cache(maxsize=65_536)
+def clean_name(name: str) -> str:
+    """A tag name from the config → folded, control and format characters dropped, spaces collapsed."""
+    return " ".join("".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in fold(name)).split())
+
+
+@lru_cache(maxsize=65_536)
 def _key(term: str) -> str:
     """A term → the form terms are compared in: folded and case-folded."""
     return fold(term).casefold()
@@ -96,7 +106,7 @@ def _key(term: str) -> str:
 def _configured_terms(config: TagsConfig) -> tuple[str, ...]:
     """Config → every term it names (alias variants and targets, fixed-tag keys), folded and sorted."""
     terms = {*config.aliases, *config.aliases.values(), *config.fixed}
-    return tuple(sorted({fold(t).strip() for t in terms} - {""}))
+    return tuple(sorted({clean_name(t) for t in terms} - {""}))
 
 
 @lru_cache(maxsize=8)
@@ -173,6 +183,10 @@ def _english_terms(text: str) -> Iterator[tuple[str, int]]:
         titled = [i for i, w in enumerate(words) if w.lower() in _EN_TITLES]
         if titled and titled[-1] + 1 < len(words):
             words, sentence_start = words[titled[-1] + 1 :], False
+            while words and words[0] in _EN_CONNECTORS:  # "Secretary of State Antony Blinken"
+                words = words[1:]
+                while words and words[0].lower() in _EN_OFFICES:
+                    words = words[1:]
         while words and words[0].lower() in STOP_EN:
             words, sentence_start = words[1:], False
         words = [w for w in words if w]
@@ -181,7 +195,14 @@ def _english_terms(text: str) -> Iterator[tuple[str, int]]:
         found.append((" ".join(words), start, sentence_start and len(words) == 1))
     # A lone capitalised word only at sentence starts ("Officials said") is not a name.
     named = {term for term, _, first in found if not first}
-    yield from ((term, start) for term, start, first in found if not first or term in named or term.isupper())
+    # News names a person in full once, then by surname: "Putin" after "Vladimir Putin" is one tag.
+    full: dict[str, set[str]] = defaultdict(set)
+    for term, _, _ in found:
+        if " " in term:
+            full[term.rsplit(" ", 1)[1]].add(term)
+    for term, start, first in found:
+        if not first or term in named or term.isupper():
+            yield (next(iter(full[term])) if len(full.get(term, ())) == 1 else term), start
 
 
 def _configured_latin(text: str, terms: Iterable[str]) -> Iterator[tuple[str, int]]:
@@ -204,7 +225,7 @@ def _mentions(text: str, lang: str, config: TagsConfig) -> Iterator[tuple[str, i
 
 def extract_candidates(title: str, text: str, lang: str, config: TagsConfig) -> tuple[Candidate, ...]:
     """An article's title, plain text and language + [tags] config → its candidates, sorted by term."""
-    aliases = {_key(k): fold(v).strip() for k, v in config.aliases.items()}
+    aliases = {_key(k): clean_name(v) for k, v in config.aliases.items()}
     stop = {_key(w) for w in config.stop}
     configured = {_key(t) for t in _configured_terms(config)}
     text = fold(text)
@@ -252,7 +273,7 @@ def _fixed_tags(terms: set[str], outlet: str, config: TagsConfig) -> list[str]:
     tags = []
     for key, values in config.fixed.items():
         if key == outlet or _key(key) in terms:
-            tags.extend(fold(v).strip() for v in values)
+            tags.extend(clean_name(v) for v in values)
     return list(dict.fromkeys(t for t in tags if t))
 
 
@@ -290,6 +311,11 @@ def _hash(name: str, length: int) -> str:
     return short_hash(name.encode("utf-8", "surrogatepass").decode("latin-1"), length)
 
 
+def segment_key(segment: str) -> str:
+    """A path segment → the form in which a case- or normalisation-insensitive file system compares it."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", segment).casefold())
+
+
 def tag_segments(names: Iterable[str]) -> dict[str, str]:
     """Tag names → one distinct path segment each, distinct even on case-insensitive file systems.
 
@@ -298,17 +324,17 @@ def tag_segments(names: Iterable[str]) -> dict[str, str]:
     """
     groups: dict[str, list[str]] = defaultdict(list)
     for name in sorted(set(names)):
-        groups[_segment_base(name).casefold()].append(name)
+        groups[segment_key(_segment_base(name))].append(name)
     taken = set(groups)
     segments = {}
-    for folded in sorted(groups):
-        first, *others = groups[folded]
+    for key in sorted(groups):
+        first, *others = groups[key]
         segments[first] = _segment_base(first)
         for name in others:
             base, length = _segment_base(name).encode()[:180].decode("utf-8", "ignore"), 6
-            while (candidate := f"{base}-{_hash(name, length)}").casefold() in taken:
+            while segment_key(candidate := f"{base}-{_hash(name, length)}") in taken:
                 length += 2
-            taken.add(candidate.casefold())
+            taken.add(segment_key(candidate))
             segments[name] = candidate
     return segments
 
