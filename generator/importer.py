@@ -37,7 +37,7 @@ import feedparser
 
 from generator.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError, Validators, fetch
 from generator.models import ArticleError
-from generator.reader import _EARLIEST_MS, _LATEST_MS, _URL_START, article_files, parse_article
+from generator.reader import EARLIEST_MS, LATEST_MS, URL_START, article_files, parse_article
 from generator.urls import normalize_url, short_hash
 
 STATE_FILE = ".newsarchive-import.json"
@@ -101,7 +101,7 @@ def _percent_encode(ch: str) -> str:
 def clean_url(url: str) -> str:
     """Any link → an http(s) URL on one line (whitespace and controls percent-encoded), else ''."""
     url = url.strip()
-    if not _URL_START.match(url):
+    if not URL_START.match(url):
         return ""
     return "".join(_percent_encode(ch) if ch.isspace() or unicodedata.category(ch) == "Cc" else ch
                    for ch in url)
@@ -126,7 +126,7 @@ def _struct_ms(value: time.struct_time | None) -> int | None:
     if not value:
         return None
     ms = calendar.timegm(value) * 1000
-    return ms if _EARLIEST_MS <= ms < _LATEST_MS else None
+    return ms if EARLIEST_MS <= ms < LATEST_MS else None
 
 
 def _plain_to_html(text: str) -> str:

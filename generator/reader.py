@@ -21,11 +21,11 @@ import charset_normalizer
 from generator.models import ArticleError, Problem, RawArticle
 
 # 1995-01-01 .. 2100-01-01 in epoch ms: anything outside is a typo or seconds.
-_EARLIEST_MS = 788_918_400_000
-_LATEST_MS = 4_102_444_800_000
+EARLIEST_MS = 788_918_400_000
+LATEST_MS = 4_102_444_800_000
 _TIME_LINE = re.compile(r"<!--\s*(\d+)\s*-->")
 _UNDERLINE = re.compile(r"(?:-+|=+)")
-_URL_START = re.compile(r"https?://", re.IGNORECASE)
+URL_START = re.compile(r"https?://", re.IGNORECASE)
 _LEGACY_ENCODINGS = ["gb18030", "big5", "utf_16"]
 
 
@@ -81,7 +81,7 @@ def parse_title_line(line: str) -> tuple[str, str] | None:
         url = line[start + 2 : -1].strip()
         # The first `](` followed by a URL is the split: titles may contain `](` text, URLs
         # start with a scheme, so a title fragment is never mistaken for the URL.
-        if (url == "" and start + 3 == len(line)) or _URL_START.match(url):
+        if (url == "" and start + 3 == len(line)) or URL_START.match(url):
             return line[1:start], url
         start = line.find("](", start + 1)
     return None
@@ -107,7 +107,7 @@ def parse_article(name: str, data: bytes) -> RawArticle:
                     f"found {_shorten(line)}", "start the file with the capture time in epoch "
                     "milliseconds, e.g. <!--1717807142000-->")
     captured_ms = int(match.group(1))
-    if not _EARLIEST_MS <= captured_ms < _LATEST_MS:
+    if not EARLIEST_MS <= captured_ms < LATEST_MS:
         seconds_hint = " (it looks like seconds: add 000)" if len(match.group(1)) == 10 else ""
         raise _fail(name, number, f"capture time {captured_ms} is not a date between 1995 and 2100 in "
                     f"epoch milliseconds{seconds_hint}", "write the capture time as epoch "
