@@ -39,7 +39,10 @@ class Config:
     base_url: str = DEFAULT_BASE_URL  # absolute URL the site is published at; used only where one is required
     language: str = "zh-CN"  # language of the site chrome: zh-CN, zh-TW or en
     timezone: str = "Asia/Shanghai"  # IANA zone that dates are shown and grouped in
-    feed_entries: int = 50  # entries in /feed.xml
+    feed_entries: int = 50  # entries in /feed.xml and in each tag and source feed
+    feed_full_content: bool = True  # full article HTML in feed entries; false gives summaries only
+    feed_hub: str = ""  # WebSub hub URL announced in every feed ('' for none)
+    json_feed: bool = False  # also write a JSON Feed 1.1 (feed.json) beside each Atom feed
     front_page_articles: int = 60  # articles on the front page before it points to the month archive
     sources: dict[str, str] = field(default_factory=dict)  # domain → display name, overriding the built-in names
     tags: TagsConfig = field(default_factory=TagsConfig)  # the [tags] table
@@ -57,7 +60,7 @@ def _describe(tp: Any) -> str:
         return "a table"
     if origin is tuple:
         return "a list of strings"
-    return {str: "a string", int: "a whole number"}.get(tp, str(tp))
+    return {str: "a string", int: "a whole number", bool: "true or false"}.get(tp, str(tp))
 
 
 def _coerce(value: Any, tp: Any, key: str) -> Any:
@@ -74,6 +77,8 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
             raise ConfigError(f"{key} must be {_describe(tp)}, not {value!r}")
         _, value_type = typing.get_args(tp)
         return {str(k): _coerce(v, value_type, f"{key}.{k}") for k, v in sorted(value.items())}
+    if tp is bool and not isinstance(value, bool):
+        raise ConfigError(f"{key} must be true or false, not {value!r}")
     if tp is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise ConfigError(f"{key} must be a whole number, not {value!r}")
     if tp is str and not isinstance(value, str):
@@ -125,6 +130,8 @@ def _validate(config: Config) -> Config:
             raise ConfigError(f"{key} must be at least 1")
     if config.tags.per_article < 0 or config.tags.min_articles < 1:
         raise ConfigError("tags.per_article must be ≥ 0 and tags.min_articles ≥ 1")
+    if config.feed_hub and not config.feed_hub.startswith(("http://", "https://")):
+        raise ConfigError(f"feed_hub must be an http:// or https:// URL, not {config.feed_hub!r}")
     base = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
     return dataclasses.replace(config, base_url=base)
 

@@ -1,26 +1,67 @@
-"""Feeds stage: Archive + Config → Atom feeds (feedgen) as (path, bytes).
+"""Feeds stage: Archive + Config → Atom feeds (feedgen), RFC 5005 archive feeds, optional JSON Feed.
 
-Feeds never carry the build time: a feed's `updated` is its newest entry's, so an
-unchanged archive gives a byte-identical feed and readers see nothing new.
+Every feed is described by a FeedSpec and written by one function, so the main feed, the
+tag and source feeds and the monthly archive feeds follow the same rules:
+
+- a feed's `updated` is its newest entry's capture time, never the build time, so an
+  unchanged archive gives byte-identical feeds;
+- entry ids are urn:uuid values derived from the original URL and never change;
+- the monthly documents /feeds/YYYY-MM.xml hold every article of their month, are marked
+  archived (RFC 5005 `fh:archive`), and link prev-archive / next-archive / current, so a
+  reader can walk from /feed.xml back to the first month and back-fill everything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from feedgen.entry import FeedEntry
+from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from generator import __version__
+from generator.cleaner import strip_illegal
 from generator.config import Config
-from generator.models import Archive, Article
+from generator.i18n import month_title
+from generator.jsonfeed import json_feed
+from generator.models import Archive, Article, Month
+from generator.taxonomy import source_segments
 from generator.urls import absolute_url
 
 ATOM_TYPE = "application/atom+xml"
+HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
 # The updated time of a feed with no entries: fixed, so empty feeds are deterministic too.
 EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One feed document to write."""
+
+    path: str  # site-relative path of the Atom document, e.g. "tags/普京/feed.xml"
+    title: str  # feed title
+    alternate_path: str  # site-relative page showing the same articles
+    articles: tuple[Article, ...]  # its entries, newest first
+    archived: bool = False  # an RFC 5005 archive document (one month, complete)
+    links: tuple[tuple[str, str], ...] = ()  # extra (rel, site-relative path): prev-archive, next-archive, current
+    json: bool = False  # also write a JSON Feed beside it (when json_feed is on)
+
+
+class _History(BaseExtension):
+    """feedgen extension that marks a feed as an RFC 5005 archive document (<fh:archive/>)."""
+
+    def extend_ns(self) -> dict[str, str]:
+        """The fh: namespace."""
+        return {"fh": HISTORY_NS}
+
+    def extend_atom(self, feed: Any) -> Any:
+        """Add <fh:archive/> to the feed element."""
+        etree.SubElement(feed, f"{{{HISTORY_NS}}}archive")
+        return feed
 
 
 class _Entry(FeedEntry):
@@ -43,55 +84,109 @@ class _Entry(FeedEntry):
 
 
 def _add_entry(feed: FeedGenerator, article: Article, config: Config) -> None:
-    """Append one article to a feed as an Atom entry with full content."""
+    """Append one article to a feed as an Atom entry (full content unless configured otherwise)."""
     entry = feed.add_entry(_Entry(), order="append")
     entry.id(article.entry_id)
     entry.title(article.title)
     entry.link(href=absolute_url(config.base_url, article.path), rel="alternate", type="text/html")
     if article.url:
-        entry.link(href=article.url, rel="related", type="text/html", title=article.outlet.name)
+        entry.link(href=article.url, rel="related", type="text/html", title=strip_illegal(article.outlet.name))
     entry.updated(article.captured)
-    published = article.published if article.published and article.published <= article.captured else None
-    entry.published(published or article.captured)
-    entry.author(name=article.author or article.outlet.name)
-    entry.category(term=article.outlet.key, label=article.outlet.name,
+    entry.published(published_time(article))
+    entry.author(name=strip_illegal(article.author or article.outlet.name) or article.outlet.key)
+    entry.category(term=article.outlet.key, label=strip_illegal(article.outlet.name),
                    scheme=absolute_url(config.base_url, "sources/"))
     for tag in article.tags:
         entry.category(term=tag, label=tag, scheme=absolute_url(config.base_url, "tags/"))
     if article.body.summary:
         entry.summary(article.body.summary)
-    entry.content(article.body.html or article.body.summary or article.title, type="html")
+    if config.feed_full_content:
+        entry.content(article.body.html or article.body.summary or article.title, type="html")
 
 
-def atom_feed(articles: Sequence[Article], config: Config, *, path: str, title: str,
-              alternate_path: str) -> bytes:
-    """Articles (newest first) + where the feed lives → Atom XML bytes."""
+def published_time(article: Article) -> datetime:
+    """An article → when it was published: the time its body states, if not after the capture."""
+    published = article.published
+    return published if published is not None and published <= article.captured else article.captured
+
+
+def atom_feed(spec: FeedSpec, config: Config) -> bytes:
+    """A FeedSpec + config → Atom XML bytes."""
     feed = FeedGenerator()
-    self_url = absolute_url(config.base_url, path)
+    if spec.archived:
+        feed.register_extension("history", _History, atom=True, rss=False)
+    self_url = absolute_url(config.base_url, spec.path)
     feed.id(self_url)
-    feed.title(title)
+    feed.title(strip_illegal(spec.title))
     if config.description:
-        feed.subtitle(config.description)
+        feed.subtitle(strip_illegal(config.description))
     feed.link(href=self_url, rel="self", type=ATOM_TYPE)
-    feed.link(href=absolute_url(config.base_url, alternate_path), rel="alternate", type="text/html")
+    feed.link(href=absolute_url(config.base_url, spec.alternate_path), rel="alternate", type="text/html")
+    for rel, path in spec.links:
+        feed.link(href=absolute_url(config.base_url, path), rel=rel, type=ATOM_TYPE)
+    if config.feed_hub:
+        feed.link(href=config.feed_hub, rel="hub")
     feed.language(config.language)
     feed.generator("newsarchive", version=__version__)
-    feed.updated(max((a.captured for a in articles), default=EMPTY_FEED_UPDATED))
-    for article in articles:
+    feed.updated(max((a.captured for a in spec.articles), default=EMPTY_FEED_UPDATED))
+    for article in spec.articles:
         _add_entry(feed, article, config)
     return feed.atom_str(pretty=True)
 
 
+def month_feed_path(month: Month) -> str:
+    """A month → the site-relative path of its archive feed."""
+    return f"feeds/{month.year:04d}-{month.month:02d}.xml"
+
+
+def newest_archive_month(archive: Archive, in_main_feed: Sequence[Article]) -> Month | None:
+    """The month the main feed's prev-archive points to: the newest complete month.
+
+    Months before the newest one are complete. The newest (current) month is skipped while it
+    fits in /feed.xml; once it has more articles than /feed.xml holds, the link points to it,
+    so no article is ever out of reach of the archive walk.
+    """
+    shown = {a.entry_id for a in in_main_feed}
+    for i, month in enumerate(archive.months):
+        if i == 0 and all(a.entry_id in shown for a in month.articles):
+            continue
+        return month
+    return None
+
+
+def archive_specs(archive: Archive, config: Config) -> Iterator[FeedSpec]:
+    """Archive → one complete, archived FeedSpec per month, linked to its neighbours and to /feed.xml."""
+    months = archive.months  # newest first
+    for i, month in enumerate(months):
+        links = [("current", "feed.xml")]
+        if i + 1 < len(months):
+            links.append(("prev-archive", month_feed_path(months[i + 1])))
+        if i > 0:
+            links.append(("next-archive", month_feed_path(months[i - 1])))
+        title = f"{config.title} · {month_title(month.year, month.month, config.language)}"
+        yield FeedSpec(month_feed_path(month), title, month.path, month.articles, archived=True, links=tuple(links))
+
+
+def feed_specs(archive: Archive, config: Config) -> Iterator[FeedSpec]:
+    """Archive + config → every feed of the site: main, tags, sources, monthly archives."""
+    latest = archive.articles[: config.feed_entries]
+    target = newest_archive_month(archive, latest)
+    links = (("prev-archive", month_feed_path(target)),) if target else ()
+    yield FeedSpec("feed.xml", config.title, "", latest, links=links, json=True)
+    for tag in archive.tags:
+        yield FeedSpec(tag.path + "feed.xml", f"{config.title} · {tag.name}", tag.path,
+                       tag.articles[: config.feed_entries], json=True)
+    segments = source_segments(archive)
+    for index in archive.outlets:
+        path = f"sources/{segments[index.outlet.key]}/"
+        yield FeedSpec(path + "feed.xml", f"{config.title} · {index.outlet.name}", path,
+                       index.articles[: config.feed_entries], json=True)
+    yield from archive_specs(archive, config)
+
+
 def render_feeds(archive: Archive, config: Config) -> Iterator[tuple[str, bytes]]:
     """Archive + config → the site's feeds as (site-relative path, bytes)."""
-    latest = archive.articles[: config.feed_entries]
-    yield "feed.xml", atom_feed(latest, config, path="feed.xml", title=config.title, alternate_path="")
-    yield from tag_feeds(archive, config)
-
-
-def tag_feeds(archive: Archive, config: Config) -> Iterator[tuple[str, bytes]]:
-    """Archive + config → one feed per tag page at tags/TAG/feed.xml, same rules as /feed.xml."""
-    for tag in archive.tags:
-        yield tag.path + "feed.xml", atom_feed(tag.articles[: config.feed_entries], config,
-                                               path=tag.path + "feed.xml", alternate_path=tag.path,
-                                               title=f"{config.title} · {tag.name}")
+    for spec in feed_specs(archive, config):
+        yield spec.path, atom_feed(spec, config)
+        if spec.json and config.json_feed:
+            yield spec.path.removesuffix(".xml") + ".json", json_feed(spec, config)

@@ -79,7 +79,8 @@ def source_pages(renderer: SiteRenderer) -> Iterator[Page]:
     yield renderer.page("sources.html", "sources/index.html", "sources/", outlets=outlets)
     for index in outlets:
         path = f"sources/{segments[index.outlet.key]}/"
-        yield from listing_pages(renderer, path, index.outlet.name, index.articles, kind="source", feed="")
+        yield from listing_pages(renderer, path, index.outlet.name, index.articles, kind="source",
+                                 feed=path + "feed.xml")
 
 
 def pages(renderer: SiteRenderer) -> Iterator[Page]:

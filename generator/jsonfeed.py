@@ -1,0 +1,61 @@
+"""JSON Feed 1.1 (https://jsonfeed.org/version/1.1) beside an Atom feed, from the same FeedSpec."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from generator.cleaner import strip_illegal
+from generator.config import Config
+from generator.urls import absolute_url
+
+if TYPE_CHECKING:
+    from generator.feeds import FeedSpec
+    from generator.models import Article
+
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def _item(article: Article, config: Config) -> dict[str, Any]:
+    """One article → a JSON Feed item with the same id, dates and content as its Atom entry."""
+    from generator.feeds import published_time  # feeds imports this module
+
+    item: dict[str, Any] = {
+        "id": article.entry_id,
+        "url": absolute_url(config.base_url, article.path),
+        "title": article.title,
+    }
+    if article.url:
+        item["external_url"] = article.url
+    if config.feed_full_content:
+        item["content_html"] = article.body.html or article.body.summary or article.title
+    else:
+        item["content_text"] = article.body.summary or article.title
+    if article.body.summary:
+        item["summary"] = article.body.summary
+    if article.body.lead_image is not None:
+        item["image"] = article.body.lead_image.src
+    item["date_published"] = published_time(article).isoformat()
+    item["date_modified"] = article.captured.isoformat()
+    item["authors"] = [{"name": strip_illegal(article.author or article.outlet.name)}]
+    if article.tags:
+        item["tags"] = list(article.tags)
+    item["language"] = article.lang
+    return item
+
+
+def json_feed(spec: FeedSpec, config: Config) -> bytes:
+    """A FeedSpec + config → JSON Feed 1.1 bytes (UTF-8, keys in a fixed order)."""
+    document: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": strip_illegal(spec.title),
+        "home_page_url": absolute_url(config.base_url, spec.alternate_path),
+        "feed_url": absolute_url(config.base_url, spec.path.removesuffix(".xml") + ".json"),
+        "language": config.language,
+    }
+    if config.description:
+        document["description"] = strip_illegal(config.description)
+    if config.feed_hub:
+        document["hubs"] = [{"type": "WebSub", "url": config.feed_hub}]
+    document["items"] = [_item(article, config) for article in spec.articles]
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

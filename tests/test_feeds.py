@@ -1,0 +1,238 @@
+"""Feeds: valid Atom everywhere (feedparser plus an independent RFC 4287 check), the RFC 5005
+archive chain, stable ids across builds, and the feed options."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import unquote
+
+import feedparser
+import pytest
+from bs4 import BeautifulSoup
+from lxml import etree
+
+from generator.build import BuildResult, build
+from generator.config import Config, parse_config
+
+from .conftest import SEEDS
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+HISTORY = "{http://purl.org/syndication/history/1.0}"
+BASE = "https://archive.example.org/news/"
+RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
+
+
+def atom_files(site: Path) -> list[Path]:
+    """Every Atom document of a built site."""
+    return sorted([site / "feed.xml", *site.glob("tags/*/feed.xml"), *site.glob("sources/*/feed.xml"),
+                   *site.glob("feeds/*.xml")])
+
+
+def site_file(site: Path, url: str) -> Path:
+    """An absolute URL on the site → the file it names."""
+    assert url.startswith(BASE), url
+    return site / unquote(url[len(BASE):])
+
+
+def check_rfc4287(path: Path, site: Path) -> list[str]:
+    """An Atom document → the ids of its entries, after asserting RFC 4287's must-haves."""
+    root = etree.parse(str(path)).getroot()
+    assert root.tag == f"{ATOM}feed", path
+    for name in ("id", "title", "updated"):
+        assert len(root.findall(f"{ATOM}{name}")) == 1, (path, name)
+    assert RFC3339.fullmatch(root.findtext(f"{ATOM}updated")), path
+    self_links = [link.get("href") for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"]
+    assert len(self_links) == 1 and site_file(site, self_links[0]).resolve() == path.resolve()
+    for link in root.iter(f"{ATOM}link"):
+        assert link.get("href", "").startswith(("https://", "http://")), (path, link.get("href"))
+    entries = root.findall(f"{ATOM}entry")
+    feed_has_author = root.find(f"{ATOM}author") is not None
+    ids = []
+    for entry in entries:
+        for name in ("id", "title", "updated"):
+            assert len(entry.findall(f"{ATOM}{name}")) == 1, (path, name)
+        entry_id = entry.findtext(f"{ATOM}id")
+        assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", entry_id)
+        ids.append(entry_id)
+        assert RFC3339.fullmatch(entry.findtext(f"{ATOM}updated"))
+        assert RFC3339.fullmatch(entry.findtext(f"{ATOM}published"))
+        assert feed_has_author or entry.find(f"{ATOM}author/{ATOM}name") is not None
+        alternates = [link for link in entry.findall(f"{ATOM}link") if link.get("rel") == "alternate"]
+        assert len(alternates) == 1 and site_file(site, alternates[0].get("href")).joinpath("index.html").is_file()
+        content = entry.find(f"{ATOM}content")
+        if content is not None:
+            assert content.get("type") == "html"
+            for tag in BeautifulSoup(content.text, "html.parser").find_all(["a", "img"]):
+                url = tag.get("href") or tag.get("src")
+                assert url is None or url.startswith(("https://", "http://", "mailto:")), (path, url)
+    assert len(ids) == len(set(ids)), f"{path}: an id appears twice"
+    return ids
+
+
+def test_every_feed_is_valid_atom(seed_site: tuple[Path, BuildResult]) -> None:
+    site, result = seed_site
+    files = atom_files(site)
+    assert len(files) >= 1 + len(result.archive.tags) + len(result.archive.outlets) + len(result.archive.months)
+    for path in files:
+        parsed = feedparser.parse(path.read_bytes())
+        assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+        assert parsed.version == "atom10"
+        ids = check_rfc4287(path, site)
+        assert [e.id for e in parsed.entries] == ids
+
+
+def test_listing_pages_advertise_their_feeds(seed_site: tuple[Path, BuildResult]) -> None:
+    site, _ = seed_site
+    for page in [*site.glob("tags/*/index.html"), *site.glob("sources/*/index.html")]:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        hrefs = [link["href"] for link in soup.find_all("link", rel="alternate", type="application/atom+xml")]
+        assert "feed.xml" in hrefs, page  # its own feed, beside it
+
+
+def write_article(folder: Path, number: int, captured: datetime, body: str = "<p>俄罗斯总统普京访问朝鲜。</p>") -> None:
+    """Write one article file numbered `number`, captured at `captured`."""
+    ms = int(captured.timestamp() * 1000)
+    text = f"<!--{ms}-->\n[第 {number} 篇：普京与金正恩](https://news.example.com/story/{number:05d}.html)\n------\n\n{body}\n"
+    (folder / f"{number:05d}.txt").write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def many_months(tmp_path: Path) -> Path:
+    """An archive of 60 articles: 10 in each of January to April 2024, none in May, 20 in June."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for n in range(40):
+        write_article(folder, n, datetime(2024, 1 + n // 10, 1 + n % 10, 4, tzinfo=UTC))
+    for n in range(40, 60):
+        write_article(folder, n, datetime(2024, 6, 1, tzinfo=UTC) + timedelta(hours=5 * (n - 40)))
+    return folder
+
+
+def walk_archive(site: Path) -> tuple[list[str], list[list[str]]]:
+    """Follow prev-archive from /feed.xml → (ids in feed.xml, ids of each archive document in walk order)."""
+    def links(root: etree._Element) -> dict[str, str]:
+        return {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
+
+    root = etree.parse(str(site / "feed.xml")).getroot()
+    main_ids = [e.findtext(f"{ATOM}id") for e in root.findall(f"{ATOM}entry")]
+    documents, seen = [], set()
+    url = links(root).get("prev-archive")
+    while url:
+        assert url not in seen, "the archive chain loops"
+        seen.add(url)
+        doc = etree.parse(str(site_file(site, url))).getroot()
+        assert doc.find(f"{HISTORY}archive") is not None, f"{url} is not marked fh:archive"
+        assert links(doc)["current"] == BASE + "feed.xml"
+        documents.append([e.findtext(f"{ATOM}id") for e in doc.findall(f"{ATOM}entry")])
+        previous = links(doc).get("prev-archive")
+        if previous:
+            older = etree.parse(str(site_file(site, previous))).getroot()
+            assert links(older)["next-archive"] == url  # the chain is linked both ways
+        url = previous
+    return main_ids, documents
+
+
+def test_archive_walk_yields_every_article_exactly_once(many_months: Path, tmp_path: Path, config: Config) -> None:
+    config = dataclasses.replace(config, feed_entries=10)
+    result = build(many_months, tmp_path / "site", config)
+    main_ids, documents = walk_archive(tmp_path / "site")
+    assert len(main_ids) == 10
+    # June has 20 articles, more than feed.xml holds, so the walk starts at June itself.
+    assert [len(d) for d in documents] == [20, 10, 10, 10, 10]
+    walked = [i for document in documents for i in document]
+    assert len(walked) == len(set(walked)) == 60  # each article in exactly one archive document
+    assert set(walked) == {a.entry_id for a in result.archive.articles}
+    assert set(main_ids) <= set(walked)
+
+
+def test_main_feed_points_to_the_newest_complete_month(many_months: Path, tmp_path: Path, config: Config) -> None:
+    result = build(many_months, tmp_path / "site", config)  # feed_entries 50 > June's 20 articles
+    root = etree.parse(str(tmp_path / "site" / "feed.xml")).getroot()
+    prev = [link.get("href") for link in root.findall(f"{ATOM}link") if link.get("rel") == "prev-archive"]
+    assert prev == [BASE + "feeds/2024-04.xml"]
+    main_ids, documents = walk_archive(tmp_path / "site")
+    assert set(main_ids) | {i for d in documents for i in d} == {a.entry_id for a in result.archive.articles}
+
+
+def feed_ids(site: Path) -> dict[str, list[str]]:
+    """Every Atom document of a site → its entry ids."""
+    return {p.relative_to(site).as_posix(): [e.findtext(f"{ATOM}id") for e in etree.parse(str(p)).getroot()
+                                             .findall(f"{ATOM}entry")] for p in atom_files(site)}
+
+
+def test_ids_are_stable_when_an_article_is_added(many_months: Path, tmp_path: Path, config: Config) -> None:
+    before = build(many_months, tmp_path / "site", config)
+    ids_before = feed_ids(tmp_path / "site")
+    month_docs_before = {p.name: p.read_bytes() for p in (tmp_path / "site" / "feeds").iterdir()}
+    write_article(many_months, 99, datetime(2024, 6, 30, tzinfo=UTC))
+    after = build(many_months, tmp_path / "site", config)
+    ids_after = feed_ids(tmp_path / "site")
+    new_id = next(a.entry_id for a in after.archive.articles if "00099" in a.url)
+    assert ids_after["feed.xml"][0] == new_id
+    assert ids_after["feed.xml"][1:] == ids_before["feed.xml"][: len(ids_after["feed.xml"]) - 1]
+    old = {a.source_file: a.entry_id for a in before.archive.articles}
+    assert all(old[a.source_file] == a.entry_id for a in after.archive.articles if a.source_file in old)
+    # Only June's archive document changed; older months are byte-identical.
+    month_docs_after = {p.name: p.read_bytes() for p in (tmp_path / "site" / "feeds").iterdir()}
+    changed = sorted(name for name in month_docs_after if month_docs_after[name] != month_docs_before.get(name))
+    assert changed == ["2024-06.xml"]
+    updated = etree.parse(str(tmp_path / "site" / "feed.xml")).getroot().findtext(f"{ATOM}updated")
+    assert updated == "2024-06-30T08:00:00+08:00"  # the newest entry, never the build time
+
+
+def test_summary_only_feeds(tmp_path: Path, config: Config) -> None:
+    build(SEEDS, tmp_path / "site", dataclasses.replace(config, feed_full_content=False))
+    parsed = feedparser.parse((tmp_path / "site" / "feed.xml").read_bytes())
+    assert not parsed.bozo
+    assert all("content" not in entry and entry.summary for entry in parsed.entries)
+
+
+def test_websub_hub_is_announced_in_every_feed(tmp_path: Path, config: Config) -> None:
+    hub = "https://pubsubhubbub.example.com/"
+    build(SEEDS, tmp_path / "site", dataclasses.replace(config, feed_hub=hub))
+    for path in atom_files(tmp_path / "site"):
+        links = etree.parse(str(path)).getroot().findall(f"{ATOM}link")
+        assert [link.get("href") for link in links if link.get("rel") == "hub"] == [hub], path
+
+
+def test_json_feed_beside_each_atom_feed(tmp_path: Path) -> None:
+    config = parse_config(f'base_url = "{BASE}"\njson_feed = true\n')
+    result = build(SEEDS, tmp_path / "site", config)
+    site = tmp_path / "site"
+    document = json.loads((site / "feed.json").read_text(encoding="utf-8"))
+    assert document["version"] == "https://jsonfeed.org/version/1.1"
+    assert document["feed_url"] == BASE + "feed.json"
+    assert [item["id"] for item in document["items"]] == [a.entry_id for a in result.archive.articles]
+    assert all(item["content_html"] and item["url"].startswith(BASE) for item in document["items"])
+    # feedparser 6 does not read JSON Feed, so check the 1.1 spec's requirements directly.
+    assert isinstance(document["title"], str) and document["title"]
+    for item in document["items"]:
+        assert isinstance(item["id"], str) and ("content_html" in item or "content_text" in item)
+        assert datetime.fromisoformat(item["date_published"]) <= datetime.fromisoformat(item["date_modified"])
+        assert all(isinstance(author["name"], str) and author["name"] for author in item["authors"])
+    for tag in result.archive.tags:
+        assert (site / tag.path / "feed.json").is_file()
+    assert not list(site.glob("feeds/*.json"))  # archive documents are Atom only
+    index = BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert index.find("link", rel="alternate", type="application/feed+json")["href"] == "feed.json"
+
+
+def test_xml_illegal_characters_never_reach_a_feed(tmp_path: Path) -> None:
+    config = parse_config(f'base_url = "{BASE}"\ntitle = "存档\\u0001\\u001f"\ndescription = "说明\\u0008"\n'
+                          '[sources]\n"voachinese.com" = "美国之音\\u000b"\n')
+    build(SEEDS, tmp_path / "site", config)
+    for path in atom_files(tmp_path / "site"):
+        parsed = feedparser.parse(path.read_bytes())
+        assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+    assert feedparser.parse((tmp_path / "site" / "feed.xml").read_bytes()).feed.title == "存档"
+
+
+def test_feed_options_are_checked() -> None:
+    with pytest.raises(Exception, match="feed_hub must be an http"):
+        parse_config('feed_hub = "ftp://x"')
+    with pytest.raises(Exception, match="json_feed must be true or false"):
+        parse_config('json_feed = "yes"')
