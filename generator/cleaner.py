@@ -49,6 +49,7 @@ BLOCK_TAGS = {
     "tr", "ul", "aside", "details", "summary", "caption",
 }  # fmt: skip
 SUMMARY_CHARS = 140
+MAX_DEPTH = 48  # deeper elements are unwrapped (their text stays)
 # Characters XML cannot carry: C0 controls except tab/newline/CR, DEL, and the non-characters.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SENTENCE_END = re.compile(r"[。！？!?.…]")
@@ -77,6 +78,25 @@ def sanitize(html: str, base_url: str = "") -> str:
         set_tag_attribute_values={"img": {"loading": "lazy"}},
         strip_comments=True,
     )
+
+
+def _limit_depth(root: Tag) -> None:
+    """Unwrap elements nested deeper than MAX_DEPTH, keeping their content.
+
+    Real articles never nest that deep, and the tree walks that follow (bs4's smooth(),
+    markdownify, the text walk) recurse, so a hostile body could otherwise crash the build.
+    """
+    too_deep = []
+    stack = [(root, 0)]
+    while stack:  # iterative on purpose: this is the walk that must not recurse
+        tag, depth = stack.pop()
+        for child in tag.children:
+            if isinstance(child, Tag):
+                if depth >= MAX_DEPTH:
+                    too_deep.append(child)
+                stack.append((child, depth + 1))
+    for tag in too_deep:
+        tag.unwrap()
 
 
 def _significant_children(root: Tag) -> Iterator[Tag | NavigableString]:
@@ -173,7 +193,7 @@ def _is_tracking_pixel(img: Tag) -> bool:
 
 
 def _remove_pixels(root: Tag) -> None:
-    """Drop tracking pixels and images without a source; drop sizes that are not numbers."""
+    """Drop tracking pixels and images without a source; drop sizes that are not numbers; give every image an alt."""
     for img in root.find_all("img"):
         if _is_tracking_pixel(img):
             img.decompose()
@@ -181,6 +201,9 @@ def _remove_pixels(root: Tag) -> None:
         for dim in ("width", "height"):
             if dim in img.attrs and not str(img[dim]).strip().isdigit():
                 del img[dim]
+        # Alt text is carried over; an image without any gets alt="" (its caption, if any, describes
+        # it), so screen readers do not read out its URL.
+        img.attrs.setdefault("alt", "")
 
 
 def _make_figures(root: Tag) -> None:
@@ -321,6 +344,7 @@ def clean_body(raw_html: str, base_url: str = "") -> CleanBody:
     root = soup.body
     if root is None:
         return CleanBody("", "", "", "", None, "", None)
+    _limit_depth(root)
     # Order matters for idempotence: everything that removes nodes runs before the leading
     # byline/date lines are taken, so a second pass finds nothing new at the top.
     _remove_promo(root)

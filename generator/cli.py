@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from generator import __version__, importer, serve
 from generator.build import BuildResult, build, load_archive
 from generator.config import DEFAULT_BASE_URL, Config, ConfigError, load_config
+from generator.search import SearchError
 from generator.writer import WriteError
 
 DEFAULT_CONFIG = Path("newsarchive.toml")
@@ -140,6 +141,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"build": run_build, "check": run_check, "import": importer.run_import,
                 "serve": serve.run_serve}[args.command](args)
-    except (ConfigError, WriteError) as exc:
+    except (ConfigError, WriteError, SearchError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -6,6 +6,12 @@ from datetime import datetime
 
 STRINGS: dict[str, dict[str, str]] = {
     "zh-CN": {
+        "main_nav": "主导航", "search": "搜索", "search_title": "搜索存档",
+        "search_noscript": "搜索需要启用 JavaScript。",
+        "search_needs_http": "直接从磁盘打开时无法搜索：请用网站服务器打开本站（例如 python3 -m http.server）。",
+        "same_source": "同一来源：{source}", "shortcuts": "键盘快捷键",
+        "keys_articles": "较新 / 较早的文章", "keys_source": "同一来源较新 / 较早的文章",
+        "keys_search": "搜索", "keys_months": "较新 / 较早的月份",
         "home": "首页", "archive": "存档", "all_months": "全部月份", "latest": "最新文章",
         "older": "更早", "newer": "更新", "previous_article": "上一篇", "next_article": "下一篇",
         "original": "阅读原文", "markdown": "Markdown 版本", "source": "来源", "author": "作者",
@@ -16,6 +22,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "month_title": "{y} 年 {m} 月", "chart": "{y} 年每月文章数",
     },
     "zh-TW": {
+        "main_nav": "主導覽", "search": "搜尋", "search_title": "搜尋存檔",
+        "search_noscript": "搜尋需要啟用 JavaScript。",
+        "search_needs_http": "直接從磁碟開啟時無法搜尋：請用網站伺服器開啟本站（例如 python3 -m http.server）。",
+        "same_source": "同一來源：{source}", "shortcuts": "鍵盤快捷鍵",
+        "keys_articles": "較新 / 較早的文章", "keys_source": "同一來源較新 / 較早的文章",
+        "keys_search": "搜尋", "keys_months": "較新 / 較早的月份",
         "home": "首頁", "archive": "存檔", "all_months": "全部月份", "latest": "最新文章",
         "older": "更早", "newer": "更新", "previous_article": "上一篇", "next_article": "下一篇",
         "original": "閱讀原文", "markdown": "Markdown 版本", "source": "來源", "author": "作者",
@@ -26,6 +38,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "month_title": "{y} 年 {m} 月", "chart": "{y} 年每月文章數",
     },
     "en": {
+        "main_nav": "Main", "search": "Search", "search_title": "Search the archive",
+        "search_noscript": "Search needs JavaScript.",
+        "search_needs_http": "Search does not work from a file on disk: open the site from a web server "
+                             "(for example python3 -m http.server).",
+        "same_source": "Same source: {source}", "shortcuts": "Keyboard shortcuts",
+        "keys_articles": "Newer / older article", "keys_source": "Newer / older article from the same source",
+        "keys_search": "Search", "keys_months": "Newer / older month",
         "home": "Home", "archive": "Archive", "all_months": "All months", "latest": "Latest",
         "older": "Older", "newer": "Newer", "previous_article": "Previous", "next_article": "Next",
         "original": "Read the original", "markdown": "Markdown copy", "source": "Source",

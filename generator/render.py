@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from markupsafe import Markup
 
 from generator import __version__, taxonomy
 from generator.config import Config
@@ -53,6 +54,51 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
     return env
 
 
+# og:locale for each article language (OpenGraph wants language_TERRITORY).
+OG_LOCALES = {"zh-Hans": "zh_CN", "zh-Hant": "zh_TW", "en": "en_US"}
+# Characters that could end a <script> element or an HTML comment, or end a line in old JS parsers;
+# JSON allows every one of them as a \u escape, so the data stays the same.
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                        0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def script_json(data: Any) -> Markup:
+    """Any JSON-able value → JSON text safe to place raw inside a <script> element (no `</script>` break-out)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # Markup: escaped above for a script element's content, where HTML escaping would be wrong.
+    return Markup(text.translate(_JSON_SCRIPT_ESCAPES))
+
+
+def article_json_ld(article: Article, canonical: str) -> dict[str, Any]:
+    """An article + its page's absolute URL → schema.org NewsArticle data."""
+    outlet: dict[str, Any] = {"@type": "NewsOrganization", "name": article.outlet.name}
+    parts = urlsplit(article.url)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        outlet["url"] = f"{parts.scheme}://{parts.netloc}/"
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "inLanguage": article.lang,
+        "datePublished": (article.published or article.captured).isoformat(),
+        "author": {"@type": "Person", "name": article.author} if article.author else outlet,
+        "publisher": outlet,
+        # This page is an archived copy: its own URL here, the original under isBasedOn.
+        "url": canonical,
+        "mainEntityOfPage": canonical,
+    }
+    if article.body.summary:
+        data["description"] = article.body.summary
+    if article.body.lead_image:
+        data["image"] = [article.body.lead_image.src]
+    if article.url:
+        data["isBasedOn"] = {"@type": "NewsArticle", "url": article.url, "headline": article.title,
+                             "publisher": outlet}
+    if article.tags:
+        data["keywords"] = list(article.tags)
+    return data
+
+
 def group_by_day(articles: tuple[Article, ...] | list[Article]) -> list[tuple[date, list[Article]]]:
     """Articles, newest first → [(day, articles of that day)], newest day first."""
     return [(day, list(group)) for day, group in itertools.groupby(articles, key=lambda a: a.captured.date())]
@@ -87,6 +133,8 @@ class SiteRenderer:
             "asset_version": _asset_version(templates_dir),
             "month_title": lambda year, month: month_title(year, month, lang),
             "absolute": lambda path: absolute_url(config.base_url, path),
+            "og_locales": OG_LOCALES,
+            "json_ld": lambda article, canonical: script_json(article_json_ld(article, canonical)),
             **taxonomy.template_globals(archive),  # tag_links, source_path
         }
 
@@ -126,14 +174,27 @@ class SiteRenderer:
             yield self.page("month.html", month.path + "index.html", month.path, month=month,
                             days=group_by_day(month.articles), newer=newer, older=older)
 
+    def same_source_neighbours(self) -> dict[str, tuple[Article | None, Article | None]]:
+        """Archive → {article path: (newer, older) article from the same publisher}."""
+        neighbours: dict[str, tuple[Article | None, Article | None]] = {}
+        for index in self.archive.outlets:
+            arts = index.articles
+            for i, article in enumerate(arts):
+                neighbours[article.path] = (arts[i - 1] if i > 0 else None,
+                                            arts[i + 1] if i + 1 < len(arts) else None)
+        return neighbours
+
     def article_pages(self) -> Iterator[Page]:
         """Each article's page and its Markdown copy."""
         articles = self.archive.articles
+        same_source = self.same_source_neighbours()
         for i, article in enumerate(articles):
             newer = articles[i - 1] if i > 0 else None
             older = articles[i + 1] if i + 1 < len(articles) else None
+            source_newer, source_older = same_source[article.path]
             yield self.page("article.html", article.path + "index.html", article.path,
-                            article=article, newer=newer, older=older)
+                            article=article, newer=newer, older=older,
+                            source_newer=source_newer, source_older=source_older)
             markdown = self.env.get_template("article.md").render(
                 **self.shared, article=article, page_file=article.path + "index.md",
                 canonical=absolute_url(self.config.base_url, article.path),
@@ -168,6 +229,7 @@ class SiteRenderer:
         yield from self.month_pages()
         yield from self.article_pages()
         yield from taxonomy.pages(self)
+        yield self.page("search.html", "search/index.html", "search/")
         # The 404 page is served at any depth, so its links are root-relative, not relative.
         root = urlsplit(self.config.base_url).path
         yield self.page("404.html", "404.html", "404.html", url=lambda target: root + target)

@@ -164,7 +164,8 @@ def test_promo_footer_is_removed_with_its_rule() -> None:
 def test_image_with_small_caption_becomes_a_figure() -> None:
     html = '<img src="https://i.example/a.jpg"><div><small style="color:#999">图片说明</small></div><p>正文</p>'
     body = clean_body(html, BASE)
-    figure = '<figure><img src="https://i.example/a.jpg" loading="lazy"><figcaption>图片说明</figcaption></figure>'
+    figure = ('<figure><img alt="" src="https://i.example/a.jpg" loading="lazy">'
+              '<figcaption>图片说明</figcaption></figure>')
     assert body.html.startswith(figure)
     assert body.lead_image is not None and body.lead_image.caption == "图片说明"
     assert body.summary == "正文"
@@ -229,3 +230,10 @@ def test_cleaning_is_idempotent(html: str) -> None:
 @given(html_fragments())
 def test_cleaned_html_is_always_allow_listed(html: str) -> None:
     assert_allow_listed(clean_body(html, BASE).html)
+
+
+def test_alt_text_is_carried_over_and_missing_alt_becomes_empty() -> None:
+    html = '<p><img src="https://i.example/a.jpg" alt="普京与金正恩"><img src="https://i.example/b.jpg"></p>'
+    body = clean_body(html, BASE)
+    assert 'alt="普京与金正恩"' in body.html and body.html.count('alt=""') == 1
+    assert clean_body(body.html, BASE).html == body.html

@@ -244,11 +244,12 @@ def test_same_story_captured_twice_becomes_one_article(seed_copy: Path, tmp_path
 def test_removed_article_pages_are_removed(seed_copy: Path, tmp_path: Path, config: Config) -> None:
     site = tmp_path / "site"
     first = build(seed_copy, site, config)
-    files_before = set(tree_digest(site))
+    # Pagefind's index is written after the writer, so its files are not in the writer's report.
+    files_before = {p for p in tree_digest(site) if not p.startswith("pagefind/")}
     gone = next(a for a in first.archive.articles if "nytimes" in a.url)
     next(seed_copy.glob("003_*.txt")).unlink()
     second = build(seed_copy, site, config)
-    files_after = set(tree_digest(site))
+    files_after = {p for p in tree_digest(site) if not p.startswith("pagefind/")}
     # The page and its Markdown copy go, and with them the publisher's page and feed and the
     # page and feed of 乌克兰, a tag that now has one article, below tags.min_articles.
     assert {gone.path + "index.html", gone.path + "index.md", "sources/cn.nytimes.com/feed.xml",

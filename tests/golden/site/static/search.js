@@ -1,0 +1,29 @@
+// The search page: starts Pagefind's UI on the index that `newsarchive build` writes into pagefind/.
+// Everything it loads is in the site itself, so it works from any static host, offline too.
+(function () {
+  "use strict";
+  var box = document.getElementById("search");
+  if (!box) return;
+  // Pagefind fetches its index, which browsers refuse for pages opened from disk.
+  if (window.location.protocol === "file:" || typeof window.PagefindUI === "undefined") {
+    box.querySelector(".search-offline").hidden = false;
+    return;
+  }
+  var here = window.location.href;
+  // The folder of a file the page links to (relative links, so the site works from any sub-path).
+  var folderOf = function (attribute) {
+    return new URL(".", new URL(box.getAttribute(attribute), here)).pathname;
+  };
+  var ui = new window.PagefindUI({
+    element: "#search",
+    bundlePath: folderOf("data-bundle"),
+    // Result URLs are relative to the site's root, wherever the site is published.
+    baseUrl: folderOf("data-root"),
+    showImages: false,
+    showSubResults: true,
+    autofocus: true
+  });
+  // search/?q=… opens with results, so a search can be linked to.
+  var query = new URLSearchParams(window.location.search).get("q");
+  if (query) ui.triggerSearch(query);
+})();
