@@ -35,6 +35,14 @@ class BuildResult:
         return tuple(p for p in self.archive.problems if p.severity == "error")
 
 
+def unprocessable(raw: RawArticle, exc: Exception) -> Problem:
+    """An article that crashed the per-article work + the exception → the Problem that skips it."""
+    return Problem(raw.source_file, raw.body_line,
+                   f"the article could not be processed ({type(exc).__name__}: {str(exc)[:200]})",
+                   "this is a bug in newsarchive, not in the file: please report it with the file attached; "
+                   "the rest of the archive was built")
+
+
 def load_archive(input_dir: Path, config: Config,
                  process_article: Callable[[RawArticle, Config], tuple[Article, tuple[Problem, ...]]] = process,
                  progress: Callable[[Sequence[RawArticle]], Iterable[RawArticle]] = iter,
@@ -48,7 +56,11 @@ def load_archive(input_dir: Path, config: Config,
     articles: list[Article] = []
     problems: list[Problem] = list(folder.problems)
     for raw in progress(folder.articles):
-        article, warnings = process_article(raw, config)
+        try:
+            article, warnings = process_article(raw, config)
+        except Exception as exc:  # one article must never stop the build: report it and go on
+            problems.append(unprocessable(raw, exc))
+            continue
         articles.append(article)
         problems.extend(warnings)
     problems.sort(key=lambda p: (p.file, p.line))

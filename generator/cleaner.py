@@ -81,10 +81,11 @@ def sanitize(html: str, base_url: str = "") -> str:
 
 
 def _limit_depth(root: Tag) -> None:
-    """Unwrap elements nested deeper than MAX_DEPTH, keeping their content.
+    """Replace elements nested deeper than MAX_DEPTH by their plain text.
 
     Real articles never nest that deep, and the tree walks that follow (bs4's smooth(),
     markdownify, the text walk) recurse, so a hostile body could otherwise crash the build.
+    Each too-deep subtree is replaced in one step, which keeps this linear in the body's size.
     """
     too_deep = []
     stack = [(root, 0)]
@@ -92,11 +93,12 @@ def _limit_depth(root: Tag) -> None:
         tag, depth = stack.pop()
         for child in tag.children:
             if isinstance(child, Tag):
-                if depth >= MAX_DEPTH:
+                if depth + 1 >= MAX_DEPTH:
                     too_deep.append(child)
-                stack.append((child, depth + 1))
+                else:
+                    stack.append((child, depth + 1))
     for tag in too_deep:
-        tag.unwrap()
+        tag.replace_with(NavigableString(tag.get_text()))
 
 
 def _significant_children(root: Tag) -> Iterator[Tag | NavigableString]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.cleaner import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, clean_body
+from generator.cleaner import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, MAX_DEPTH, clean_body
 from generator.reader import parse_article
 
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -237,3 +238,28 @@ def test_alt_text_is_carried_over_and_missing_alt_becomes_empty() -> None:
     body = clean_body(html, BASE)
     assert 'alt="普京与金正恩"' in body.html and body.html.count('alt=""') == 1
     assert clean_body(body.html, BASE).html == body.html
+
+
+@pytest.mark.parametrize("html", [
+    "<div>" * 5000 + "深" + "</div>" * 5000,
+    "<b>" * 20000 + "深",
+    "<table><tr><td>" * 2000 + "深",
+    '<div><span><a href="/x">' * 3000 + "深",
+    "<div>段" * 3000 + "深",
+], ids=["divs", "unclosed-b", "tables", "mixed", "text-at-every-level"])
+def test_deeply_nested_html_is_flattened_not_fatal(html: str) -> None:
+    body = clean_body(html, BASE)
+    assert body.text.endswith("深")
+    assert clean_body(body.html, BASE).html == body.html
+    depth, deepest = 0, 0
+    for token in re.finditer(r"<(/?)([a-z0-9]+)[^>]*>", body.html):
+        if token.group(2) in ("br", "img", "hr"):
+            continue
+        depth += -1 if token.group(1) else 1
+        deepest = max(deepest, depth)
+    assert deepest <= MAX_DEPTH
+
+
+def test_ten_megabyte_body_is_cleaned() -> None:
+    body = clean_body("<p>" + "普京访问平壤。" * 1_500_000 + "</p>", BASE)
+    assert len(body.text) == 7 * 1_500_000 and body.summary.endswith("。")

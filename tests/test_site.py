@@ -319,3 +319,20 @@ def test_hostile_article_renders_safely(tmp_path: Path, config: Config) -> None:
     assert not feed.bozo
     assert feed.entries[0].title == '<script>alert("t")</script>标题 & "引号"'
     shutil.rmtree(tmp_path / "site")
+
+
+def test_an_article_that_crashes_processing_is_skipped_not_fatal(tmp_path: Path, config: Config) -> None:
+    from generator.build import load_archive
+    from generator.enrich import process
+
+    def fragile(raw, cfg):  # stands in for any bug the per-article code may still have
+        if raw.source_file.startswith("002_"):
+            raise RecursionError("maximum recursion depth exceeded")
+        return process(raw, cfg)
+
+    archive, files_seen = load_archive(SEEDS, config, process_article=fragile)
+    assert files_seen == 3 and len(archive.articles) == 2
+    [problem] = [p for p in archive.problems if p.severity == "error"]
+    assert problem.file.startswith("002_") and problem.line == 5
+    assert "could not be processed (RecursionError: maximum recursion depth exceeded)" in problem.message
+    assert "report it with the file attached" in problem.hint
