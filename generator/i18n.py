@@ -6,7 +6,7 @@ from datetime import datetime
 
 STRINGS: dict[str, dict[str, str]] = {
     "zh-CN": {
-        "main_nav": "主导航", "search": "搜索", "search_title": "搜索存档",
+        "main_nav": "主导航", "search": "搜索", "search_title": "搜索存档", "search_label": "搜索全部文章的标题和正文",
         "search_noscript": "搜索需要启用 JavaScript。",
         "search_needs_http": "直接从磁盘打开时无法搜索：请用网站服务器打开本站（例如 python3 -m http.server）。",
         "same_source": "同一来源：{source}", "shortcuts": "键盘快捷键",
@@ -22,7 +22,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "month_title": "{y} 年 {m} 月", "chart": "{y} 年每月文章数",
     },
     "zh-TW": {
-        "main_nav": "主導覽", "search": "搜尋", "search_title": "搜尋存檔",
+        "main_nav": "主導覽", "search": "搜尋", "search_title": "搜尋存檔", "search_label": "搜尋全部文章的標題和正文",
         "search_noscript": "搜尋需要啟用 JavaScript。",
         "search_needs_http": "直接從磁碟開啟時無法搜尋：請用網站伺服器開啟本站（例如 python3 -m http.server）。",
         "same_source": "同一來源：{source}", "shortcuts": "鍵盤快捷鍵",
@@ -39,6 +39,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "en": {
         "main_nav": "Main", "search": "Search", "search_title": "Search the archive",
+        "search_label": "Search the titles and text of every article",
         "search_noscript": "Search needs JavaScript.",
         "search_needs_http": "Search does not work from a file on disk: open the site from a web server "
                              "(for example python3 -m http.server).",

@@ -23,6 +23,16 @@
     showSubResults: true,
     autofocus: true
   });
+  // Pagefind's box has no label of its own: give it the page's visible <label for="search-input">.
+  var labelled = function () {
+    var input = box.querySelector("input");
+    if (input) input.id = "search-input";
+    return Boolean(input);
+  };
+  if (!labelled()) {
+    var observer = new MutationObserver(function () { if (labelled()) observer.disconnect(); });
+    observer.observe(box, { childList: true, subtree: true });
+  }
   // search/?q=… opens with results, so a search can be linked to.
   var query = new URLSearchParams(window.location.search).get("q");
   if (query) ui.triggerSearch(query);
