@@ -17,7 +17,7 @@ from generator.feeds import render_feeds
 from generator.models import Archive, Article, Problem, RawArticle
 from generator.reader import read_folder
 from generator.render import TEMPLATES_DIR, render_site
-from generator.search import BUNDLE, index_site
+from generator.search import refresh_index
 from generator.writer import WriteReport, write_site
 
 
@@ -77,7 +77,5 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
     """Archive folder → site folder; returns what was built, skipped and written."""
     archive, files_seen = load_archive(input_dir, config, progress=progress)
     report = write_site(site_files(archive, config, templates_dir), output_dir)
-    # The search index is made from the written pages; when no page changed, the old one is still right.
-    if report.written or report.removed or not (output_dir / BUNDLE).is_dir():
-        index_site(output_dir, config.language)
+    refresh_index(output_dir, config.language, bool(report.written or report.removed))  # search, from the pages
     return BuildResult(archive=archive, files_seen=files_seen, written=report)

@@ -56,3 +56,14 @@ def index_site(site_dir: Path, language: str) -> None:
         final.rename(old)
     new.rename(final)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def refresh_index(site_dir: Path, language: str, pages_changed: bool) -> bool:
+    """Site folder + language + whether the writer changed any file → True when the index was rebuilt.
+
+    When no page changed the old index is still right, so it is kept (fast no-op rebuilds).
+    """
+    if pages_changed or not (site_dir / BUNDLE).is_dir():
+        index_site(site_dir, language)
+        return True
+    return False

@@ -29,6 +29,7 @@ from generator.config import Config, ConfigError, load_config
 from generator.enrich import process
 from generator.models import Article, Problem, RawArticle
 from generator.render import TEMPLATES_DIR
+from generator.search import refresh_index
 from generator.writer import WriteError, write_site
 
 HOST = "127.0.0.1"  # never another interface: this is a preview, not a web server
@@ -216,6 +217,7 @@ class Preview:
         self._cache.finish_build()
         files = list(site_files(archive, config, self.templates_dir))  # all rendered before any is written
         written = write_site(files, self.output_dir)
+        refresh_index(self.output_dir, config.language, bool(written.written or written.removed))
         for problem in archive.problems:
             if problem.severity == "error" or problem not in self._warned:
                 self.log(str(problem))
