@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from generator.cleaner import strip_illegal
+
 DEFAULT_BASE_URL = "http://localhost:8000/"
 
 
@@ -71,19 +73,20 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{key} must be {_describe(tp)}, not {value!r}")
-        return tuple(value)
+        return tuple(strip_illegal(v) for v in value)
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{key} must be {_describe(tp)}, not {value!r}")
         _, value_type = typing.get_args(tp)
-        return {str(k): _coerce(v, value_type, f"{key}.{k}") for k, v in sorted(value.items())}
+        return {strip_illegal(str(k)): _coerce(v, value_type, f"{key}.{k}") for k, v in sorted(value.items())}
     if tp is bool and not isinstance(value, bool):
         raise ConfigError(f"{key} must be true or false, not {value!r}")
     if tp is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise ConfigError(f"{key} must be a whole number, not {value!r}")
     if tp is str and not isinstance(value, str):
         raise ConfigError(f"{key} must be a string, not {value!r}")
-    return value
+    # TOML escapes can write characters that neither HTML nor XML may carry; drop them once, here.
+    return strip_illegal(value) if tp is str else value
 
 
 def _build(cls: type, table: dict[str, Any], prefix: str) -> Any:

@@ -24,7 +24,6 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from generator import __version__
-from generator.cleaner import strip_illegal
 from generator.config import Config
 from generator.i18n import month_title
 from generator.jsonfeed import json_feed
@@ -90,11 +89,11 @@ def _add_entry(feed: FeedGenerator, article: Article, config: Config) -> None:
     entry.title(article.title)
     entry.link(href=absolute_url(config.base_url, article.path), rel="alternate", type="text/html")
     if article.url:
-        entry.link(href=article.url, rel="related", type="text/html", title=strip_illegal(article.outlet.name))
+        entry.link(href=article.url, rel="related", type="text/html", title=article.outlet.name)
     entry.updated(article.captured)
     entry.published(published_time(article))
-    entry.author(name=strip_illegal(article.author or article.outlet.name) or article.outlet.key)
-    entry.category(term=article.outlet.key, label=strip_illegal(article.outlet.name),
+    entry.author(name=article.author or article.outlet.name or article.outlet.key)
+    entry.category(term=article.outlet.key, label=article.outlet.name,
                    scheme=absolute_url(config.base_url, "sources/"))
     for tag in article.tags:
         entry.category(term=tag, label=tag, scheme=absolute_url(config.base_url, "tags/"))
@@ -117,9 +116,9 @@ def atom_feed(spec: FeedSpec, config: Config) -> bytes:
         feed.register_extension("history", _History, atom=True, rss=False)
     self_url = absolute_url(config.base_url, spec.path)
     feed.id(self_url)
-    feed.title(strip_illegal(spec.title))
+    feed.title(spec.title)
     if config.description:
-        feed.subtitle(strip_illegal(config.description))
+        feed.subtitle(config.description)
     feed.link(href=self_url, rel="self", type=ATOM_TYPE)
     feed.link(href=absolute_url(config.base_url, spec.alternate_path), rel="alternate", type="text/html")
     for rel, path in spec.links:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from generator.cleaner import strip_illegal
 from generator.config import Config
 from generator.urls import absolute_url
 
@@ -37,7 +36,7 @@ def _item(article: Article, config: Config) -> dict[str, Any]:
         item["image"] = article.body.lead_image.src
     item["date_published"] = published_time(article).isoformat()
     item["date_modified"] = article.captured.isoformat()
-    item["authors"] = [{"name": strip_illegal(article.author or article.outlet.name)}]
+    item["authors"] = [{"name": article.author or article.outlet.name or article.outlet.key}]
     if article.tags:
         item["tags"] = list(article.tags)
     item["language"] = article.lang
@@ -48,13 +47,13 @@ def json_feed(spec: FeedSpec, config: Config) -> bytes:
     """A FeedSpec + config → JSON Feed 1.1 bytes (UTF-8, keys in a fixed order)."""
     document: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
-        "title": strip_illegal(spec.title),
+        "title": spec.title,
         "home_page_url": absolute_url(config.base_url, spec.alternate_path),
         "feed_url": absolute_url(config.base_url, spec.path.removesuffix(".xml") + ".json"),
         "language": config.language,
     }
     if config.description:
-        document["description"] = strip_illegal(config.description)
+        document["description"] = config.description
     if config.feed_hub:
         document["hubs"] = [{"type": "WebSub", "url": config.feed_hub}]
     document["items"] = [_item(article, config) for article in spec.articles]

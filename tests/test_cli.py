@@ -102,3 +102,11 @@ def test_configured_source_name_and_timezone_reach_the_page(tmp_path: Path) -> N
     assert "Voice of America" in page
     assert 'datetime="2024-06-08T00:39:02+00:00"' in page  # capture time in UTC now
     assert "Read the original" in page
+
+
+def test_config_strings_lose_characters_html_and_xml_cannot_carry() -> None:
+    config = parse_config('title = "存档\\u0001"\n[sources]\n"x\\u0008.org" = "名\\u001f"\n'
+                          '[tags]\nstop = ["停\\u000b"]\n')
+    assert config.title == "存档"
+    assert config.sources == {"x.org": "名"}
+    assert config.tags.stop == ("停",)
