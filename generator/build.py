@@ -1,24 +1,30 @@
 """The pipeline: one function that runs the stages in order (DESIGN §3).
 
-read → clean + enrich (per article) → archive → render + feeds → write
+gather (read → clean + enrich, per file, cached, in parallel) → archive → render + feeds
+→ write a new generation → search index → publish
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.archive import build_archive
+from generator.cache import Cache, Processed
 from generator.config import Config
-from generator.enrich import process
 from generator.feeds import render_feeds
-from generator.models import Archive, Article, Problem, RawArticle
-from generator.reader import read_folder
-from generator.render import TEMPLATES_DIR, render_site
-from generator.search import refresh_index
-from generator.writer import WriteReport, write_site
+from generator.fingerprint import PlannedFile
+from generator.gather import Gathered, Progress, gather
+from generator.models import Archive, Article, Problem
+from generator.render import TEMPLATES_DIR, SiteRenderer
+from generator.search import index_shards
+from generator.writer import WriteReport, prepare, publish
+
+CACHE_FILE = "cache.sqlite3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +34,8 @@ class BuildResult:
     archive: Archive  # the archive that was built
     files_seen: int  # article files found in the input folder
     written: WriteReport | None  # what the writer did (None for a check without writing)
+    from_cache: int = 0  # files whose processing came from the cache
+    shards_indexed: int = 0  # search index shards Pagefind had to build
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -35,47 +43,61 @@ class BuildResult:
         return tuple(p for p in self.archive.problems if p.severity == "error")
 
 
-def unprocessable(raw: RawArticle, exc: Exception) -> Problem:
-    """An article that crashed the per-article work + the exception → the Problem that skips it."""
-    return Problem(raw.source_file, raw.body_line,
-                   f"the article could not be processed ({type(exc).__name__}: {str(exc)[:200]})",
-                   "this is a bug in newsarchive, not in the file: please report it with the file attached; "
-                   "the rest of the archive was built")
+def default_cache_dir(output_dir: Path) -> Path:
+    """The output folder → where its cache lives by default: beside it, never inside it."""
+    return Path(output_dir).absolute().parent / ".newsarchive-cache"
 
 
-def load_archive(input_dir: Path, config: Config,
-                 process_article: Callable[[RawArticle, Config], tuple[Article, tuple[Problem, ...]]] = process,
-                 progress: Callable[[Sequence[RawArticle]], Iterable[RawArticle]] = iter,
-                 ) -> tuple[Archive, int]:
-    """Archive folder + config → (the complete Archive, number of article files seen).
+@contextlib.contextmanager
+def open_cache(cache_dir: Path | None) -> Iterator[Cache]:
+    """A cache folder (None: a throwaway one, for --no-cache and check) → the open Cache."""
+    with contextlib.ExitStack() as stack:
+        if cache_dir is None:
+            cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="newsarchive-")))
+        cache = Cache(cache_dir / CACHE_FILE)
+        stack.callback(cache.close)
+        yield cache
 
-    `process_article` lets a caller put a cache in front of the per-article work (serve does);
-    `progress` wraps the per-article loop (the CLI shows a progress bar with it).
-    """
-    folder = read_folder(input_dir)
+
+def archive_of(gathered: Gathered, config: Config) -> Archive:
+    """Every file's outcome + config → the Archive (problems sorted by file and line)."""
     articles: list[Article] = []
-    problems: list[Problem] = list(folder.problems)
-    for raw in progress(folder.articles):
-        try:
-            article, warnings = process_article(raw, config)
-        except Exception as exc:  # one article must never stop the build: report it and go on
-            problems.append(unprocessable(raw, exc))
-            continue
-        articles.append(article)
-        problems.extend(warnings)
+    problems: list[Problem] = []
+    for outcome in gathered.outcomes:
+        if isinstance(outcome, Processed):
+            articles.append(outcome.article)
+            problems.extend(outcome.warnings)
+        else:
+            problems.append(outcome.problem)
     problems.sort(key=lambda p: (p.file, p.line))
-    return build_archive(articles, problems, config.tags), folder.files_seen
+    return build_archive(articles, problems, config.tags)
 
 
-def site_files(archive: Archive, config: Config, templates_dir: Path = TEMPLATES_DIR) -> Iterator[tuple[str, bytes]]:
-    """Archive + config → every output file: pages, then feeds."""
-    return itertools.chain(render_site(archive, config, templates_dir), render_feeds(archive, config))
+def load_archive(input_dir: Path, config: Config, cache: Cache | None = None, jobs: int = 1,
+                 progress: Progress = lambda items, total: items) -> tuple[Archive, int]:
+    """Archive folder + config (+ cache, workers) → (the complete Archive, number of article files seen)."""
+    with open_cache(None) if cache is None else contextlib.nullcontext(cache) as opened:
+        gathered = gather(input_dir, config, opened, jobs, progress)
+    return archive_of(gathered, config), gathered.files_seen
+
+
+def site_files(renderer: SiteRenderer) -> Iterator[PlannedFile]:
+    """The renderer of one archive → every output file, planned: pages, then feeds."""
+    return itertools.chain(renderer.pages(), render_feeds(renderer))
 
 
 def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path = TEMPLATES_DIR,
-          progress: Callable[[Sequence[RawArticle]], Iterable[RawArticle]] = iter) -> BuildResult:
-    """Archive folder → site folder; returns what was built, skipped and written."""
-    archive, files_seen = load_archive(input_dir, config, progress=progress)
-    report = write_site(site_files(archive, config, templates_dir), output_dir)
-    refresh_index(output_dir, config.language, bool(report.written or report.removed))  # search, from the pages
-    return BuildResult(archive=archive, files_seen=files_seen, written=report)
+          progress: Progress = lambda items, total: items, cache_dir: Path | None = None,
+          jobs: int = 1) -> BuildResult:
+    """Archive folder → site folder (cache_dir None: no cache kept); returns what was built, skipped and written."""
+    with open_cache(cache_dir) as cache:
+        gathered = gather(input_dir, config, cache, jobs, progress)
+        archive = archive_of(gathered, config)
+        renderer = SiteRenderer(archive, config, cache.content, templates_dir)
+        prepared = prepare(site_files(renderer), output_dir)
+    shards = 0
+    if prepared.folder is not None:
+        shards = index_shards(prepared.folder, prepared.live, renderer.shards, config.language)
+    publish(prepared)
+    return BuildResult(archive=archive, files_seen=gathered.files_seen, written=prepared.report,
+                       from_cache=gathered.from_cache, shards_indexed=shards)

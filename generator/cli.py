@@ -6,13 +6,14 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from generator import __version__, importer, serve
-from generator.build import BuildResult, build, load_archive
+from generator.build import BuildResult, build, default_cache_dir, load_archive
 from generator.config import DEFAULT_BASE_URL, Config, ConfigError, load_config
+from generator.gather import default_jobs
 from generator.search import SearchError
 from generator.writer import WriteError
 
@@ -39,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--strict", action="store_true", help="exit 1 if any file had to be skipped")
     build_cmd.add_argument("--report", type=Path, default=None, help="write a JSON report of the build here")
     build_cmd.add_argument("--quiet", action="store_true", help="print only problems")
+    build_cmd.add_argument("--jobs", type=_positive, default=default_jobs(),
+                           help=f"worker processes for cleaning articles (default: all cores, {default_jobs()})")
+    build_cmd.add_argument("--cache", type=Path, default=None,
+                           help="cache folder (default: .newsarchive-cache beside the output folder)")
+    build_cmd.add_argument("--no-cache", action="store_true",
+                           help="process every article again and keep no cache (the output is the same)")
 
     check_cmd = commands.add_parser("check", help="read and validate the archive without building")
     common(check_cmd)
@@ -48,15 +55,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress(description: str) -> Callable[[Sequence[T]], Iterable[T]]:
-    """A wrapper that shows a progress bar on a terminal and nothing in CI or when piped."""
+def _positive(text: str) -> int:
+    """A command-line value → a positive int, or an argparse error."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def _progress(description: str) -> Callable[[Iterable[T], int], Iterable[T]]:
+    """A wrapper (items, how many) that shows a progress bar on a terminal, and nothing in CI or when piped."""
     if not sys.stderr.isatty() or os.environ.get("CI"):
-        return iter
+        return lambda items, total: items
     from rich.console import Console
     from rich.progress import track
 
     console = Console(stderr=True)
-    return lambda items: track(items, description=description, console=console, transient=True)
+    return lambda items, total: track(items, total=total, description=description, console=console,
+                                      transient=True)
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -88,8 +103,10 @@ def report_json(result: BuildResult) -> dict[str, Any]:
         "warnings": [{"file": p.file, "line": p.line, "message": p.message, "fix": p.hint}
                      for p in archive.problems if p.severity == "warning"],
         "duplicates": [{"file": d.dropped, "kept": d.kept, "url": d.identity} for d in archive.duplicates],
-        "pages": {"written": written.written, "unchanged": written.unchanged, "removed": written.removed}
-        if written else None,
+        "pages": {"written": written.written, "unchanged": written.unchanged, "removed": written.removed,
+                  "rendered": written.rendered} if written else None,
+        "from_cache": result.from_cache,
+        "search_shards_built": result.shards_indexed,
     }
 
 
@@ -110,7 +127,9 @@ def run_build(args: argparse.Namespace) -> int:
     if config.base_url == DEFAULT_BASE_URL and not args.quiet:
         print(f"note: base_url is not set; feeds and the sitemap use {DEFAULT_BASE_URL}. "
               "Set base_url in newsarchive.toml or pass --base-url.", file=sys.stderr)
-    result = build(args.input, args.output, config, progress=_progress("Reading articles"))
+    cache = None if args.no_cache else (args.cache or default_cache_dir(args.output))
+    result = build(args.input, args.output, config, progress=_progress("Cleaning articles"), cache_dir=cache,
+                   jobs=args.jobs)
     _print_problems(result)
     if args.report:
         args.report.write_text(json.dumps(report_json(result), ensure_ascii=False, indent=2) + "\n",

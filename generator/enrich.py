@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from generator.cleaner import clean_body, strip_illegal
 from generator.config import Config
-from generator.models import Article, CleanBody, Problem, RawArticle
+from generator.models import Article, CleanBody, Content, Problem, RawArticle
 from generator.outlets import outlet_for
 from generator.tags import extract_candidates
 from generator.urls import article_slug, entry_id, normalize_url, short_hash
@@ -47,8 +47,9 @@ def _title(raw: RawArticle, body: CleanBody) -> str:
     return opening + "…" if opening else UNTITLED
 
 
-def enrich(raw: RawArticle, body: CleanBody, config: Config) -> tuple[Article, tuple[Problem, ...]]:
-    """One read and cleaned article + config → (Article, warnings about it)."""
+def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = "",
+           ) -> tuple[Article, Content, tuple[Problem, ...]]:
+    """One read and cleaned article + config (+ its content-store key) → (Article, its Content, warnings)."""
     zone = config.zone
     warnings = []
     title = _title(raw, body)
@@ -76,15 +77,19 @@ def enrich(raw: RawArticle, body: CleanBody, config: Config) -> tuple[Article, t
         outlet=outlet_for(raw.url, config.sources),
         author=body.author,
         lang=lang,
-        body=body,
+        summary=body.summary,
+        lead_image=body.lead_image,
+        content_key=content_key,
         tag_candidates=extract_candidates(title, body.text, lang, config.tags),
     )
-    return article, tuple(warnings)
+    return article, Content(html=body.html, markdown=body.markdown), tuple(warnings)
 
 
-def process(raw: RawArticle, config: Config) -> tuple[Article, tuple[Problem, ...]]:
-    """The per-article work in one call (clean + enrich): RawArticle → (Article, warnings).
+def process(raw: RawArticle, config: Config, content_key: str = "",
+            ) -> tuple[Article, Content, tuple[Problem, ...]]:
+    """The per-article work in one call (clean + enrich): RawArticle → (Article, Content, warnings).
 
-    This is the unit that caching and parallel builds work on.
+    This is the unit that caching and parallel builds work on. It reads only the config fields
+    in generator.cache.ARTICLE_CONFIG_FIELDS, which are part of every cache key.
     """
-    return enrich(raw, clean_body(raw.body_html, raw.url), config)
+    return enrich(raw, clean_body(raw.body_html, raw.url), config, content_key)

@@ -13,10 +13,11 @@ tag and source feeds and the monthly archive feeds follow the same rules:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseExtension
@@ -30,6 +31,10 @@ from generator.jsonfeed import json_feed
 from generator.models import Archive, Article, Month
 from generator.taxonomy import source_segments
 from generator.urls import absolute_url
+
+if TYPE_CHECKING:
+    from generator.fingerprint import PlannedFile
+    from generator.render import Contents, SiteRenderer
 
 ATOM_TYPE = "application/atom+xml"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
@@ -82,7 +87,7 @@ class _Entry(FeedEntry):
         return element
 
 
-def _add_entry(feed: FeedGenerator, article: Article, config: Config) -> None:
+def _add_entry(feed: FeedGenerator, article: Article, config: Config, contents: Contents) -> None:
     """Append one article to a feed as an Atom entry (full content unless configured otherwise)."""
     entry = feed.add_entry(_Entry(), order="append")
     entry.id(article.entry_id)
@@ -97,10 +102,10 @@ def _add_entry(feed: FeedGenerator, article: Article, config: Config) -> None:
                    scheme=absolute_url(config.base_url, "sources/"))
     for tag in article.tags:
         entry.category(term=tag, label=tag, scheme=absolute_url(config.base_url, "tags/"))
-    if article.body.summary:
-        entry.summary(article.body.summary)
+    if article.summary:
+        entry.summary(article.summary)
     if config.feed_full_content:
-        entry.content(article.body.html or article.body.summary or article.title, type="html")
+        entry.content(contents(article.content_key).html or article.summary or article.title, type="html")
 
 
 def published_time(article: Article) -> datetime:
@@ -109,8 +114,8 @@ def published_time(article: Article) -> datetime:
     return published if published is not None and published <= article.captured else article.captured
 
 
-def atom_feed(spec: FeedSpec, config: Config) -> bytes:
-    """A FeedSpec + config → Atom XML bytes."""
+def atom_feed(spec: FeedSpec, config: Config, contents: Contents) -> bytes:
+    """A FeedSpec + config + content store → Atom XML bytes."""
     feed = FeedGenerator()
     if spec.archived:
         feed.register_extension("history", _History, atom=True, rss=False)
@@ -129,7 +134,7 @@ def atom_feed(spec: FeedSpec, config: Config) -> bytes:
     feed.generator("newsarchive", version=__version__)
     feed.updated(max((a.captured for a in spec.articles), default=EMPTY_FEED_UPDATED))
     for article in spec.articles:
-        _add_entry(feed, article, config)
+        _add_entry(feed, article, config, contents)
     return feed.atom_str(pretty=True)
 
 
@@ -183,9 +188,11 @@ def feed_specs(archive: Archive, config: Config) -> Iterator[FeedSpec]:
     yield from archive_specs(archive, config)
 
 
-def render_feeds(archive: Archive, config: Config) -> Iterator[tuple[str, bytes]]:
-    """Archive + config → the site's feeds as (site-relative path, bytes)."""
+def render_feeds(renderer: SiteRenderer) -> Iterator[PlannedFile]:
+    """The site's renderer (archive, config, content store, fingerprints) → the site's feeds, planned."""
+    archive, config, contents = renderer.archive, renderer.config, renderer.contents
     for spec in feed_specs(archive, config):
-        yield spec.path, atom_feed(spec, config)
+        yield renderer.plan("atom", spec.path, {"spec": spec}, functools.partial(atom_feed, spec, config, contents))
         if spec.json and config.json_feed:
-            yield spec.path.removesuffix(".xml") + ".json", json_feed(spec, config)
+            path = spec.path.removesuffix(".xml") + ".json"
+            yield renderer.plan("json", path, {"spec": spec}, functools.partial(json_feed, spec, config, contents))

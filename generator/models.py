@@ -68,6 +68,14 @@ class CleanBody:
 
 
 @dataclass(frozen=True, slots=True)
+class Content:
+    """The heavy part of an article, kept in the content store and loaded only to render its pages."""
+
+    html: str  # sanitized HTML body, safe to place in a page unescaped
+    markdown: str  # Markdown of the sanitized body
+
+
+@dataclass(frozen=True, slots=True)
 class Outlet:
     """The publisher of an article, derived from its URL."""
 
@@ -91,7 +99,11 @@ class Article:
     outlet: Outlet  # the publisher
     author: str  # byline, '' when unknown
     lang: str  # BCP 47 language of the text: "zh-Hans", "zh-Hant" or "en"
-    body: CleanBody  # sanitized body with its text, summary and Markdown
+    summary: str  # the opening of the text, plain, for listings, feeds and meta tags
+    lead_image: Image | None  # the picture that opens the article, if any
+    # Key of the article's Content (HTML + Markdown) in the content store: a digest of the input
+    # file, its name, the config and the generator code, so it changes whenever the page may.
+    content_key: str
     tags: tuple[str, ...] = ()  # tags, best first (filled by the tagging stage)
     # Tag candidates found in this article alone: (term, mentions, weight), sorted by term;
     # per-article work (generator.tags.extract_candidates), scored across the archive later.

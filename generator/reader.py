@@ -11,6 +11,7 @@ The format (DESIGN §1), with the variants real captures have:
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -144,15 +145,32 @@ def parse_article(name: str, data: bytes) -> RawArticle:
     )
 
 
-def article_files(folder: Path) -> Iterator[tuple[str, Path]]:
-    """Archive folder → (relative name, path) of every *.txt below it, hidden ones excluded, sorted."""
+def scan_folder(folder: Path) -> list[tuple[str, Path, os.stat_result]]:
+    """Archive folder → (relative name, path, stat) of every *.txt file below it, hidden ones excluded, sorted."""
     found = []
-    for path in folder.rglob("*.txt"):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+    pending = [(folder, "")]
+    visited = set()  # (device, inode) of folders seen, so a symlink loop is walked once
+    while pending:
+        directory, prefix = pending.pop()
+        identity = (directory.stat().st_dev, directory.stat().st_ino)
+        if identity in visited:
             continue
-        found.append((relative.as_posix(), path))
-    return iter(sorted(found))
+        visited.add(identity)
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    pending.append((Path(entry.path), prefix + entry.name + "/"))
+                elif entry.name.endswith(".txt") and entry.is_file():
+                    found.append((prefix + entry.name, Path(entry.path), entry.stat()))
+    found.sort(key=lambda item: item[0])
+    return found
+
+
+def article_files(folder: Path) -> Iterator[tuple[str, Path]]:
+    """Archive folder → (relative name, path) of every article file, as scan_folder finds them."""
+    return ((name, path) for name, path, _ in scan_folder(folder))
 
 
 def read_folder(folder: Path) -> FolderRead:

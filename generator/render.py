@@ -1,16 +1,19 @@
-"""Render stage: Archive + Config → the site's HTML, Markdown, sitemap and static files as (path, bytes).
+"""Render stage: Archive + Config → the site's HTML, Markdown, sitemap and static files as PlannedFiles.
 
-Pages are produced one at a time (a generator), so the writer can store each as it comes
-and the whole site never has to sit in memory at once.
+Each page comes with a fingerprint of everything it is made from and renders only when asked,
+so a rebuild renders just the pages whose inputs changed. Pages are produced one at a time (a
+generator) and an article's body is loaded from the content store only while its page renders,
+so neither the site nor the bodies ever sit in memory all at once.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,12 +23,16 @@ import jinja2
 from markupsafe import Markup
 
 from generator import __version__, taxonomy
+from generator.cache import code_fingerprint
 from generator.config import Config
+from generator.fingerprint import PlannedFile, bytes_fingerprint, fingerprint, folder_fingerprint
 from generator.i18n import STRINGS, format_day, format_time, month_title
-from generator.models import Archive, Article, Month
+from generator.models import Archive, Article, Content, Month
+from generator.search import plan_shards
 from generator.urls import absolute_url, relative_url
 
-Page = tuple[str, bytes]
+Page = PlannedFile
+Contents = Callable[[str], Content]  # article content key → its HTML and Markdown
 SITEMAP_MAX_URLS = 50_000
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -87,10 +94,10 @@ def article_json_ld(article: Article, canonical: str) -> dict[str, Any]:
         "url": canonical,
         "mainEntityOfPage": canonical,
     }
-    if article.body.summary:
-        data["description"] = article.body.summary
-    if article.body.lead_image:
-        data["image"] = [article.body.lead_image.src]
+    if article.summary:
+        data["description"] = article.summary
+    if article.lead_image:
+        data["image"] = [article.lead_image.src]
     if article.url:
         data["isBasedOn"] = {"@type": "NewsArticle", "url": article.url, "headline": article.title,
                              "publisher": outlet}
@@ -116,10 +123,14 @@ def _asset_version(templates_dir: Path) -> str:
 class SiteRenderer:
     """Renders every page of one archive; holds only the environment and shared template values."""
 
-    def __init__(self, archive: Archive, config: Config, templates_dir: Path = TEMPLATES_DIR):
+    def __init__(self, archive: Archive, config: Config, contents: Contents, templates_dir: Path = TEMPLATES_DIR):
         self.archive = archive
         self.config = config
+        self.contents = contents
         self.templates_dir = templates_dir
+        # Everything every page depends on: the code, the templates and assets, the config.
+        self.site_fingerprint = f"{code_fingerprint()}:{folder_fingerprint(templates_dir)}:{config!r}"
+        self._marks: dict[int, str] = {}
         self.env = make_environment(templates_dir)
         lang = config.language
         self.env.filters["day"] = lambda moment: format_day(moment, lang)
@@ -137,14 +148,35 @@ class SiteRenderer:
             "json_ld": lambda article, canonical: script_json(article_json_ld(article, canonical)),
             **taxonomy.template_globals(archive),  # tag_links, source_path
         }
+        self.shards = plan_shards(archive, config.language, self.mark)  # parts of the search index
 
-    def page(self, template: str, page_file: str, canonical_path: str, **values: Any) -> Page:
-        """Render one template to (page_file, UTF-8 bytes)."""
-        html = self.env.get_template(template).render(
-            **self.shared, **values, page_file=page_file,
-            canonical=absolute_url(self.config.base_url, canonical_path),
-        )
-        return page_file, html.encode("utf-8")
+    def mark(self, article: Article) -> str:
+        """An article → what identifies it in fingerprints: its content key plus what the archive added."""
+        found = self._marks.get(id(article))
+        if found is None:
+            links = [path for _, path in self.shared["tag_links"](article.tags)]
+            found = "\x1e".join([article.content_key, article.path, *article.tags, *links,
+                                  self.shared["source_path"](article.outlet.key)])
+            self._marks[id(article)] = found
+        return found
+
+    def plan(self, kind: str, path: str, values: dict[str, Any], make: Callable[[], bytes]) -> PlannedFile:
+        """Kind of file + its path + the values it is made from + a function making it → the planned file."""
+        return PlannedFile(path, fingerprint(self.site_fingerprint, f"{kind}\0{path}", values, self.mark), make)
+
+    def page(self, template: str, page_file: str, canonical_path: str,
+             lazy: dict[str, Callable[[], Any]] | None = None, **values: Any) -> Page:
+        """One template + its values (+ values loaded only when rendering) → the planned page."""
+
+        def render() -> bytes:
+            loaded = {name: load() for name, load in (lazy or {}).items()}
+            html = self.env.get_template(template).render(
+                **self.shared, **values, **loaded, page_file=page_file,
+                canonical=absolute_url(self.config.base_url, canonical_path),
+            )
+            return html.encode("utf-8")
+
+        return self.plan(f"{template}\0{canonical_path}", page_file, values, render)
 
     def front_page(self) -> Page:
         """The timeline: the newest articles grouped by day."""
@@ -192,14 +224,11 @@ class SiteRenderer:
             newer = articles[i - 1] if i > 0 else None
             older = articles[i + 1] if i + 1 < len(articles) else None
             source_newer, source_older = same_source[article.path]
-            yield self.page("article.html", article.path + "index.html", article.path,
+            content = {"content": functools.partial(self.contents, article.content_key)}
+            yield self.page("article.html", article.path + "index.html", article.path, lazy=content,
                             article=article, newer=newer, older=older,
                             source_newer=source_newer, source_older=source_older)
-            markdown = self.env.get_template("article.md").render(
-                **self.shared, article=article, page_file=article.path + "index.md",
-                canonical=absolute_url(self.config.base_url, article.path),
-            )
-            yield article.path + "index.md", markdown.encode("utf-8")
+            yield self.page("article.md", article.path + "index.md", article.path, lazy=content, article=article)
 
     def sitemaps(self) -> Iterator[Page]:
         """sitemap.xml, or a sitemap index with numbered parts past 50,000 URLs."""
@@ -220,7 +249,9 @@ class SiteRenderer:
         """Files under templates/static, copied as they are."""
         for path in sorted((self.templates_dir / "static").rglob("*")):
             if path.is_file():
-                yield "static/" + path.relative_to(self.templates_dir / "static").as_posix(), path.read_bytes()
+                data = path.read_bytes()
+                yield PlannedFile("static/" + path.relative_to(self.templates_dir / "static").as_posix(),
+                                  bytes_fingerprint(data), functools.partial(bytes, data))
 
     def pages(self) -> Iterator[Page]:
         """Every page of the site, in a fixed order."""
@@ -229,7 +260,7 @@ class SiteRenderer:
         yield from self.month_pages()
         yield from self.article_pages()
         yield from taxonomy.pages(self)
-        yield self.page("search.html", "search/index.html", "search/")
+        yield self.page("search.html", "search/index.html", "search/", shards=[s.name for s in self.shards])
         # The 404 page is served at any depth, so its links are root-relative, not relative.
         root = urlsplit(self.config.base_url).path
         yield self.page("404.html", "404.html", "404.html", url=lambda target: root + target)
@@ -238,6 +269,7 @@ class SiteRenderer:
         yield from self.static_files()
 
 
-def render_site(archive: Archive, config: Config, templates_dir: Path = TEMPLATES_DIR) -> Iterator[Page]:
-    """Archive + config → every page of the site as (site-relative path, bytes)."""
-    return SiteRenderer(archive, config, templates_dir).pages()
+def render_site(archive: Archive, config: Config, contents: Contents,
+                templates_dir: Path = TEMPLATES_DIR) -> Iterator[Page]:
+    """Archive + config + content store → every page of the site, planned."""
+    return SiteRenderer(archive, config, contents, templates_dir).pages()

@@ -1,24 +1,48 @@
-"""Search stage: the written site → Pagefind's static index and UI in SITE/pagefind/ (runs after the writer).
+"""Search stage: the written site → Pagefind's static index and UI in SITE/pagefind/, one shard per month part.
 
 Pagefind's extended build (PyPI `pagefind-bin-extended`: the binary ships inside the wheel and
 never downloads anything) reads the article pages — only the element marked `data-pagefind-body`
 — and writes an index that the search page (/search/) loads in the browser, so search needs no
-server-side code and no network. Its output is deterministic: the same pages give the same files
-(tested) — except Pagefind filters (`data-pagefind-filter`), whose values it writes in hash order,
-so pages use none.
+server-side code and no network.
+
+Pagefind has no incremental mode and costs several milliseconds per page, so the index is split
+into shards: one per month, or per run of days when a month holds more than SHARD_PAGES
+articles. A rebuild runs Pagefind only for the shards whose articles changed and takes the
+others from the live site; the search page merges all shards (Pagefind's mergeIndex). Output is
+deterministic: the same pages give the same files (tested) — except Pagefind filters
+(`data-pagefind-filter`), whose values it writes in hash order, so pages use none.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import itertools
+import os
 import shutil
 import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-BUNDLE = "pagefind"  # folder of the index and UI inside the site; search.html loads it from there
+from generator.models import Archive, Article
+
+BUNDLE = "pagefind"  # folder of the shards inside the site
+SHARD_PAGES = 1000  # a month with more articles is split by days; bounds Pagefind's time and memory per run
+STAMP = ".newsarchive-shard"  # file in each shard folder holding the fingerprint it was built from
 
 
 class SearchError(Exception):
     """The search index could not be built; the message says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """One independently built part of the search index."""
+
+    name: str  # folder under pagefind/, e.g. "2024-06" or "2024-06-2"
+    glob: str  # Pagefind --glob selecting its article pages
+    fingerprint: str  # digest of what its pages show to the index
 
 
 def pagefind_executable() -> Path:
@@ -34,13 +58,52 @@ def pagefind_executable() -> Path:
         raise SearchError(f"the Pagefind binary is missing from pagefind-bin-extended: {error}") from error
 
 
-def index_site(site_dir: Path, language: str) -> None:
-    """Written site folder + site language (zh-CN, zh-TW, en) → SITE/pagefind/ replaced by a fresh index."""
-    new, old, final = site_dir / ".pagefind-new", site_dir / ".pagefind-old", site_dir / BUNDLE
-    for leftover in (new, old):  # from a build that was interrupted
-        shutil.rmtree(leftover, ignore_errors=True)
+def _split_days(articles: Sequence[Article]) -> list[list[Article]]:
+    """One month's articles, newest first → runs of whole days, about equal, near SHARD_PAGES at most."""
+    parts = max(-(-len(articles) // SHARD_PAGES), 1)
+    runs: list[list[Article]] = [[]]
+    done = 0
+    for _, day in itertools.groupby(articles, key=lambda a: a.captured.day):
+        runs[-1].extend(day)
+        done = sum(len(run) for run in runs)
+        if done >= len(articles) * len(runs) / parts and len(runs) < parts:
+            runs.append([])
+    return [run for run in runs if run]
+
+
+def plan_shards(archive: Archive, language: str, mark: Callable[[Article], str]) -> tuple[Shard, ...]:
+    """Archive + site language + article marker → the index shards, newest first."""
+    try:
+        version = importlib.metadata.version("pagefind-bin-extended")
+    except importlib.metadata.PackageNotFoundError:
+        version = "none"
+    shards = []
+    for month in archive.months:
+        runs = _split_days(month.articles)
+        for number, run in enumerate(runs, start=1):
+            name = f"{month.year:04d}-{month.month:02d}" + (f"-{number}" if len(runs) > 1 else "")
+            days = sorted({f"{a.captured.day:02d}" for a in run})
+            glob = f"{month.path.replace('archive/', 'articles/', 1)}" + (
+                f"{{{','.join(days)}}}/**/index.html" if len(runs) > 1 else "**/index.html")
+            digest = hashlib.blake2b(f"{version}\0{language}\0{glob}".encode(), digest_size=12)
+            for article in run:
+                digest.update(mark(article).encode("utf-8", "surrogatepass") + b"\0")
+            shards.append(Shard(name, glob, digest.hexdigest()))
+    return tuple(shards)
+
+
+def _stamp(folder: Path) -> str:
+    """A shard folder → the fingerprint it was built from ('' when unknown)."""
+    try:
+        return (folder / STAMP).read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def _run_pagefind(site_dir: Path, shard: Shard, language: str, output: Path) -> None:
+    """Build one shard's index from the site's pages into output."""
     command = [
-        str(pagefind_executable()), "--site", str(site_dir), "--output-path", str(new),
+        str(pagefind_executable()), "--site", str(site_dir), "--glob", shard.glob, "--output-path", str(output),
         # One index in the site's language, so a Chinese query also finds English articles and the
         # other way round; "zh" turns on Chinese word segmentation.
         "--force-language", language.split("-")[0],
@@ -49,21 +112,49 @@ def index_site(site_dir: Path, language: str) -> None:
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        shutil.rmtree(new, ignore_errors=True)
-        raise SearchError(f"pagefind failed (exit {done.returncode}): {(done.stderr or done.stdout).strip()}")
-    # Swap folders, so the published index is never half-written.
-    if final.exists():
-        final.rename(old)
-    new.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+        raise SearchError(f"pagefind failed on {shard.glob} (exit {done.returncode}): "
+                          f"{(done.stderr or done.stdout).strip()}")
+    (output / STAMP).write_text(shard.fingerprint, encoding="utf-8")
 
 
-def refresh_index(site_dir: Path, language: str, pages_changed: bool) -> bool:
-    """Site folder + language + whether the writer changed any file → True when the index was rebuilt.
+def _link_tree(source: Path, target: Path) -> None:
+    """Copy a folder as hard links (files are never changed in place, so sharing them is safe)."""
+    shutil.copytree(source, target, copy_function=_link_or_copy)
 
-    When no page changed the old index is still right, so it is kept (fast no-op rebuilds).
+
+def _link_or_copy(source: str, target: str) -> None:
+    """Hard-link one file, or copy it where links are not possible."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def index_shards(site_dir: Path, live_dir: Path | None, shards: Sequence[Shard], language: str) -> int:
+    """A new site generation (+ the live one) + the planned shards → SITE/pagefind/ complete; → shards built.
+
+    A shard already right in this generation is kept, one right in the live generation is linked
+    from it, and only the rest run Pagefind.
     """
-    if pages_changed or not (site_dir / BUNDLE).is_dir():
-        index_site(site_dir, language)
-        return True
-    return False
+    bundle = site_dir / BUNDLE
+    bundle.mkdir(exist_ok=True)
+    wanted = {shard.name for shard in shards}
+    for folder in bundle.iterdir():  # shards of months that are gone, and leftovers of killed builds
+        if folder.name not in wanted:
+            shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
+    built = 0
+    for shard in shards:
+        folder = bundle / shard.name
+        if _stamp(folder) == shard.fingerprint:
+            continue
+        temporary = bundle / f".{shard.name}.new"
+        shutil.rmtree(temporary, ignore_errors=True)
+        live = live_dir / BUNDLE / shard.name if live_dir is not None else None
+        if live is not None and _stamp(live) == shard.fingerprint:
+            _link_tree(live, temporary)
+        else:
+            _run_pagefind(site_dir, shard, language, temporary)
+            built += 1
+        shutil.rmtree(folder, ignore_errors=True)
+        temporary.rename(folder)
+    return built

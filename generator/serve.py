@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import os
 import re
 import sys
 import threading
@@ -24,13 +25,11 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from generator.build import load_archive, site_files
+from generator.build import build, default_cache_dir
 from generator.config import Config, ConfigError, load_config
-from generator.enrich import process
-from generator.models import Article, Problem, RawArticle
+from generator.models import Problem
 from generator.render import TEMPLATES_DIR
-from generator.search import refresh_index
-from generator.writer import WriteError, write_site
+from generator.writer import WriteError
 
 HOST = "127.0.0.1"  # never another interface: this is a preview, not a web server
 DEFAULT_CONFIG = Path("newsarchive.toml")
@@ -78,29 +77,6 @@ def _visible_files(folder: Path) -> list[Path]:
         return []
     return [p for p in folder.rglob("*")
             if not any(part.startswith(".") for part in p.relative_to(folder).parts) and p.is_file()]
-
-
-class ArticleCache:
-    """Per-article results of the last build, keyed by the article as read (its content)."""
-
-    def __init__(self) -> None:
-        self._config: Config | None = None  # the config the cached results were made with
-        self._results: dict[RawArticle, tuple[Article, tuple[Problem, ...]]] = {}  # current entries
-        self._used: dict[RawArticle, tuple[Article, tuple[Problem, ...]]] = {}  # entries this build used
-
-    def process(self, raw: RawArticle, config: Config) -> tuple[Article, tuple[Problem, ...]]:
-        """enrich.process with a cache: RawArticle + Config → (Article, warnings)."""
-        if config != self._config:
-            self._config, self._results = config, {}
-        result = self._results.get(raw)
-        if result is None:
-            result = process(raw, config)
-        self._used[raw] = result
-        return result
-
-    def finish_build(self) -> None:
-        """Forget the articles the last build did not use (deleted or edited files)."""
-        self._results, self._used = self._used, {}
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -187,7 +163,8 @@ class Preview:
         self.interval = interval  # seconds between polls
         self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
         self.build_number = 0  # builds that changed the site; open pages reload when it changes
-        self._cache = ArticleCache()
+        # The article cache beside the site, as for `newsarchive build`: rebuilds clean only what changed.
+        self.cache_dir = default_cache_dir(output_dir)
         self._warned: set[Problem] = set()  # warnings already printed (errors print every time)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -213,11 +190,9 @@ class Preview:
         """Read, render and write the site, then print its problems and a summary; raises on failure."""
         started = time.monotonic()
         config = self._config()
-        archive, files_seen = load_archive(self.input_dir, config, self._cache.process)
-        self._cache.finish_build()
-        files = list(site_files(archive, config, self.templates_dir))  # all rendered before any is written
-        written = write_site(files, self.output_dir)
-        refresh_index(self.output_dir, config.language, bool(written.written or written.removed))
+        result = build(self.input_dir, self.output_dir, config, self.templates_dir, cache_dir=self.cache_dir)
+        archive, files_seen, written = result.archive, result.files_seen, result.written
+        assert written is not None
         for problem in archive.problems:
             if problem.severity == "error" or problem not in self._warned:
                 self.log(str(problem))
@@ -244,7 +219,7 @@ class Preview:
 
     def _snapshot(self) -> Snapshot:
         """The watched files' state now (the output folder left out, in case it sits inside the input)."""
-        return snapshot(self._watched(), skip=self.output_dir.resolve())
+        return snapshot(self._watched(), skip=Path(os.path.abspath(self.output_dir)))
 
     def _watch(self, last: Snapshot) -> None:
         """Poll the inputs until stopped, starting from `last`; rebuild after every change."""
@@ -264,7 +239,8 @@ class Preview:
         Raises OSError when the port is taken, ConfigError / WriteError when the config or the
         output folder is unusable; any other build failure is printed and the watch goes on.
         """
-        handler = functools.partial(_Handler, directory=str(self.output_dir.resolve()))
+        # Not resolved: the output is a link that each build points at the new site.
+        handler = functools.partial(_Handler, directory=os.path.abspath(self.output_dir))
         self._server = _Server((HOST, self.port), handler)
         self._server.preview = self
         before = self._snapshot()  # taken first, so a change made during the build is not missed

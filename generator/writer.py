@@ -1,23 +1,32 @@
-"""Write stage: (path, bytes) pairs → files in the output folder. The only stage that writes.
+"""Write stage: planned files → the output folder, switched over in one atomic step. The only stage that writes.
 
-- A file is written only when its bytes changed, and always atomically (temporary file +
-  rename), so no page is ever seen half-written.
-- Files that the previous build wrote and this one did not are removed; the list of what
-  was written is kept in a manifest inside the output folder, so files that newsarchive did
-  not write are never touched.
-- Every path is checked to stay inside the output folder before anything is written.
+The output folder is a symbolic link to one of two generations kept beside it:
+
+    site → .site.newsarchive/a      the live site
+           .site.newsarchive/b      the site before it, brought up to date by the next build
+           .site.newsarchive/a.manifest   path and fingerprint of every file of generation a
+
+A build compares each planned file with the live generation. Only files whose fingerprint
+changed are rendered, and only those whose bytes changed are written, into the other generation;
+files equal to the live ones are hard-linked from it. Then a rename points the link at the new
+generation. So a reader (or a build killed at any moment) only ever sees a complete site, and a
+rebuild costs what changed, not what exists. A generation has a manifest only while it is
+complete; one left half-written by a killed build is rebuilt from the live one.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-MANIFEST = ".newsarchive-manifest.json"
+from generator.fingerprint import PlannedFile
+
+LEGACY_MANIFEST = ".newsarchive-manifest.json"  # what versions before generations left in the output folder
+GENERATIONS = ("a", "b")
 
 
 class WriteError(Exception):
@@ -26,34 +35,58 @@ class WriteError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class WriteReport:
-    """What one write did to the output folder."""
+    """What one write did to the site, compared with the live site before it."""
 
     written: int  # files created or changed
     unchanged: int  # files whose bytes were already right
     removed: int  # stale files from the previous build that were deleted
+    rendered: int = 0  # files whose fingerprint changed, so they were rendered to compare
+
+    @property
+    def changed(self) -> bool:
+        """True when the new site differs from the live one."""
+        return bool(self.written or self.removed)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A complete new generation, written but not yet live."""
+
+    output: Path  # the output folder (the symbolic link readers use)
+    folder: Path | None  # the new generation's folder; None when the live site is already right
+    live: Path | None  # the live generation's folder, None when there is none yet
+    report: WriteReport  # what changed compared with the live generation
 
 
 def check_relative_path(path: str) -> PurePosixPath:
     """A site-relative path → itself, or WriteError if it could leave the output folder."""
     pure = PurePosixPath(path)
-    if (not path or pure.is_absolute() or "\\" in path or "\x00" in path
+    if (not path or pure.is_absolute() or "\\" in path or "\x00" in path or "\n" in path or "\t" in path
             or any(part in ("", ".", "..") for part in path.split("/"))):
         raise WriteError(f"refusing to write {path!r}: it is not a plain path inside the output folder")
     return pure
 
 
-def _read_manifest(out_dir: Path) -> set[str]:
-    """The files the previous build wrote; WriteError if the folder holds other people's files."""
-    manifest = out_dir / MANIFEST
-    if manifest.exists():
-        try:
-            return set(json.loads(manifest.read_text(encoding="utf-8")))
-        except (ValueError, OSError):
-            return set()  # a damaged manifest only means stale files may stay behind
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise WriteError(f"the output folder {out_dir} is not empty and was not written by newsarchive; "
-                         "choose an empty or new folder with --output, or empty this one")
-    return set()
+def state_folder(output: Path) -> Path:
+    """The output folder → the hidden folder beside it that holds the generations."""
+    return output.parent / f".{output.name}.newsarchive"
+
+
+def read_manifest(state: Path, generation: str) -> dict[str, str] | None:
+    """A generation → {path: fingerprint} of its files, or None when it is missing or incomplete."""
+    try:
+        text = (state / f"{generation}.manifest").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if not text.endswith("\n# complete\n"):
+        return None
+    return dict(line.split("\t", 1)[::-1] for line in text.splitlines()[:-1])
+
+
+def _write_manifest(state: Path, generation: str, files: dict[str, str]) -> None:
+    """{path: fingerprint} → the generation's manifest, written atomically, marked complete."""
+    lines = "".join(f"{fingerprint}\t{path}\n" for path, fingerprint in sorted(files.items()))
+    _write_atomically(state / f"{generation}.manifest", (lines + "# complete\n").encode("utf-8"))
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
@@ -70,6 +103,18 @@ def _write_atomically(target: Path, data: bytes) -> None:
         raise
 
 
+def _link_atomically(source: Path, target: Path) -> None:
+    """Make target the same file as source (a hard link; a copy where links are not possible)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".tmp-link-{target.name}")
+    temporary.unlink(missing_ok=True)
+    try:
+        os.link(source, temporary)
+    except OSError:
+        shutil.copyfile(source, temporary)
+    os.replace(temporary, target)
+
+
 def _same_content(target: Path, data: bytes) -> bool:
     """True when target exists and holds exactly these bytes."""
     try:
@@ -80,10 +125,10 @@ def _same_content(target: Path, data: bytes) -> bool:
         return False
 
 
-def _remove_empty_folders(out_dir: Path, candidates: Iterable[Path]) -> None:
-    """Remove folders left empty by deletions, walking up towards out_dir."""
+def _remove_empty_folders(root: Path, candidates: Iterable[Path]) -> None:
+    """Remove folders left empty by deletions, walking up towards root."""
     for folder in sorted(set(candidates), key=lambda p: len(p.parts), reverse=True):
-        while folder != out_dir and out_dir in folder.parents:
+        while folder != root and root in folder.parents:
             try:
                 folder.rmdir()
             except OSError:
@@ -91,28 +136,123 @@ def _remove_empty_folders(out_dir: Path, candidates: Iterable[Path]) -> None:
             folder = folder.parent
 
 
-def write_site(files: Iterable[tuple[str, bytes]], out_dir: Path) -> WriteReport:
-    """Site files → written into out_dir (only the changed ones); stale ones removed → counts."""
-    out_dir = out_dir.resolve()
-    previous = _read_manifest(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    current: set[str] = set()
-    written = unchanged = 0
-    for path, data in files:
+def live_generation(output: Path) -> str | None:
+    """The output folder → the name of its live generation, None when there is no site yet.
+
+    A real folder written by an older newsarchive becomes generation a; any other folder or
+    link is refused, so files newsarchive did not write are never touched.
+    """
+    state = state_folder(output)
+    if output.is_symlink():
+        target = Path(os.readlink(output))
+        if target.parent == Path(state.name) and target.name in GENERATIONS:
+            return target.name
+        raise WriteError(f"the output folder {output} is a link to {target}, not a site newsarchive wrote; "
+                         "remove the link or choose another --output")
+    if not output.exists():
+        return None
+    if not output.is_dir():
+        raise WriteError(f"the output path {output} is a file; choose a folder with --output")
+    if not any(output.iterdir()):
+        output.rmdir()
+        return None
+    if (output / LEGACY_MANIFEST).exists():  # a site from before generations: it becomes generation a
+        state.mkdir(exist_ok=True)
+        shutil.rmtree(state / "a", ignore_errors=True)
+        (output / LEGACY_MANIFEST).unlink()
+        output.rename(state / "a")
+        _point(output, "a")
+        return "a"
+    raise WriteError(f"the output folder {output} is not empty and was not written by newsarchive; "
+                     "choose an empty or new folder with --output, or empty this one")
+
+
+def _point(output: Path, generation: str) -> None:
+    """Point the output link at a generation, atomically (a new link renamed over the old one)."""
+    temporary = output.with_name(f".{output.name}.link-tmp")
+    temporary.unlink(missing_ok=True)
+    os.symlink(Path(state_folder(output).name) / generation, temporary, target_is_directory=True)
+    os.replace(temporary, output)
+
+
+def prepare(files: Iterable[PlannedFile], output: Path) -> Prepared:
+    """Planned files + output folder → the new generation written beside the live one (unless nothing changed).
+
+    Nothing readers see changes until publish().
+    """
+    output = Path(os.path.abspath(output))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    live = live_generation(output)
+    state = state_folder(output)
+    live_dir = state / live if live else None
+    live_files = (read_manifest(state, live) or {}) if live else {}
+    target = "b" if live == "a" else "a"
+    target_dir = state / target
+    new: dict[str, str] = {}
+    as_live: list[str] = []  # same bytes as the live file: linked from it if the target differs
+    written = rendered = 0
+    target_files: dict[str, str] | None = None  # loaded when the first file has to be written
+
+    for planned in files:
+        path, fingerprint = planned.path, planned.fingerprint
         check_relative_path(path)
-        if path in current:
+        if path in new:
             raise WriteError(f"two pages were rendered to the same path {path!r}; this is a bug")
-        current.add(path)
-        target = out_dir / path
-        if _same_content(target, data):
-            unchanged += 1
-        else:
-            _write_atomically(target, data)
-            written += 1
-    stale = sorted(previous - current)
+        new[path] = fingerprint
+        if live_files.get(path) == fingerprint:
+            as_live.append(path)
+            continue
+        data = planned.render()
+        rendered += 1
+        if live_dir is not None and _same_content(live_dir / path, data):
+            as_live.append(path)
+            continue
+        if target_files is None:
+            target_files = _open_target(state, target)
+        if target_files.get(path) != fingerprint:
+            _write_atomically(target_dir / path, data)
+        written += 1
+
+    removed = [p for p in live_files if p not in new]
+    report = WriteReport(written=written, unchanged=len(new) - written, removed=len(removed), rendered=rendered)
+    if target_files is None and not removed and live is not None:
+        return Prepared(output=output, folder=None, live=live_dir, report=report)  # the live site is right
+    if target_files is None:
+        target_files = _open_target(state, target)
+    for path in as_live:
+        if target_files.get(path) != new[path] and live_dir is not None:
+            _link_atomically(live_dir / path, target_dir / path)
+    stale = [p for p in target_files if p not in new]
     for path in stale:
-        check_relative_path(path)
-        (out_dir / path).unlink(missing_ok=True)
-    _remove_empty_folders(out_dir, ((out_dir / p).parent for p in stale))
-    _write_atomically(out_dir / MANIFEST, json.dumps(sorted(current), ensure_ascii=False, indent=0).encode())
-    return WriteReport(written=written, unchanged=unchanged, removed=len(stale))
+        (target_dir / path).unlink(missing_ok=True)
+    _remove_empty_folders(target_dir, ((target_dir / p).parent for p in stale))
+    target_dir.mkdir(parents=True, exist_ok=True)
+    _write_manifest(state, target, new)
+    return Prepared(output=output, folder=target_dir, live=live_dir, report=report)
+
+
+def _open_target(state: Path, generation: str) -> dict[str, str]:
+    """A generation about to be written → its manifest (emptied and forgotten first if incomplete).
+
+    The manifest is removed before the first change, so a build killed from here on leaves a
+    generation that the next build knows to rebuild.
+    """
+    files = read_manifest(state, generation)
+    if files is None:
+        shutil.rmtree(state / generation, ignore_errors=True)
+        files = {}
+    (state / f"{generation}.manifest").unlink(missing_ok=True)
+    return files
+
+
+def publish(prepared: Prepared) -> None:
+    """A prepared generation → the live site (one atomic rename of the output link)."""
+    if prepared.folder is not None:
+        _point(prepared.output, prepared.folder.name)
+
+
+def write_site(files: Iterable[PlannedFile], output: Path) -> WriteReport:
+    """Planned files → the output folder updated and switched over; → what changed."""
+    prepared = prepare(files, output)
+    publish(prepared)
+    return prepared.report

@@ -4,6 +4,7 @@ alt text, the search page and the Pagefind index (tests/browser/ drives the same
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -49,9 +50,9 @@ def test_every_article_has_sharing_metadata_and_news_article_json_ld(seed_site: 
         assert data["inLanguage"] == article.lang
         assert meta(page, "og:type") == ["article"] and meta(page, "og:url") == [canonical]
         assert meta(page, "og:title") == [article.title] == meta(page, "twitter:title")
-        assert meta(page, "og:description") == [article.body.summary]
+        assert meta(page, "og:description") == [article.summary]
         assert meta(page, "article:tag") == list(article.tags)
-        image = article.body.lead_image
+        image = article.lead_image
         assert image is not None, "every seed opens with a picture"
         assert data["image"] == [image.src] == meta(page, "og:image") == meta(page, "twitter:image")
         assert meta(page, "twitter:card") == ["summary_large_image"]
@@ -140,30 +141,62 @@ def test_search_page_and_pagefind_index(seed_site: tuple[Path, BuildResult]) -> 
     site, result = seed_site
     page = soup_of(site, "search/index.html")
     box = page.find(id="search")
-    assert (site / "search" / box["data-bundle"]).resolve() == site / BUNDLE / "pagefind.js"
+    months = [f"{m.year:04d}-{m.month:02d}" for m in result.archive.months]
+    assert len(months) == 2
+    # The newest shard carries the UI; the others are merged into its search.
+    assert (site / "search" / box["data-bundle"]).resolve() == (site / BUNDLE / months[0] / "pagefind.js").resolve()
+    assert [(site / "search" / m).resolve() for m in box["data-merge"].split()] == [
+        (site / BUNDLE / month / "pagefind.js").resolve() for month in months[1:]]
     assert [s["src"].split("?")[0] for s in page.find_all("script", src=True)] == [
-        "../static/keys.js", "../pagefind/pagefind-ui.js", "../static/search.js"]
-    bundle = site / BUNDLE
-    entry = json.loads((bundle / "pagefind-entry.json").read_text())
-    [(language, info)] = entry["languages"].items()
-    assert language == "zh" and info["page_count"] == len(result.archive.articles)
+        "../static/keys.js", f"../pagefind/{months[0]}/pagefind-ui.js", "../static/search.js"]
+    indexed = 0
+    for month in months:
+        entry = json.loads((site / BUNDLE / month / "pagefind-entry.json").read_text())
+        [(language, info)] = entry["languages"].items()
+        assert language == "zh"
+        indexed += info["page_count"]
+    assert indexed == len(result.archive.articles)
     # Only article bodies are indexed: listing pages would repeat every title.
     for article in result.archive.articles:
         assert soup_of(site, article.path + "index.html").find(attrs={"data-pagefind-body": True}).name == "article"
     assert soup_of(site, "index.html").find(attrs={"data-pagefind-body": True}) is None
 
 
-def test_pagefind_output_is_deterministic_and_rebuilt_only_when_pages_change(tmp_path: Path, config: Config) -> None:
+def test_pagefind_output_is_deterministic_and_rebuilt_only_for_changed_shards(tmp_path: Path, config: Config) -> None:
     def bundle_files(site: Path) -> dict[str, bytes]:
         return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted((site / BUNDLE).rglob("*"))
                 if p.is_file()}
 
-    build(SEEDS, tmp_path / "one", config)
-    build(SEEDS, tmp_path / "two", config)
-    first = bundle_files(tmp_path / "one")
-    assert first and first == bundle_files(tmp_path / "two")
-    entry = tmp_path / "one" / BUNDLE / "pagefind-entry.json"
-    stamp = entry.stat().st_mtime_ns
-    build(SEEDS, tmp_path / "one", config)  # nothing changed: the index is left as it is
-    assert entry.stat().st_mtime_ns == stamp
-    assert not (tmp_path / "one" / ".pagefind-new").exists()
+    archive = tmp_path / "archive"
+    shutil.copytree(SEEDS, archive)
+    first = build(archive, tmp_path / "one", config, cache_dir=tmp_path / "cache")
+    build(archive, tmp_path / "two", config)
+    files = bundle_files(tmp_path / "one")
+    assert files and files == bundle_files(tmp_path / "two") and first.shards_indexed == 2
+    again = build(archive, tmp_path / "one", config, cache_dir=tmp_path / "cache")
+    assert again.shards_indexed == 0 and bundle_files(tmp_path / "one") == files
+    # A new article in a new month: only its month's shard runs Pagefind; the others are shared.
+    (archive / "new.txt").write_text("<!--1730000000000-->\n[新月份的文章](https://example.com/news/new-month-1.html)"
+                                     "\n------\n\n<p>十月的新闻正文，用来测试搜索索引的分片。</p>\n", encoding="utf-8")
+    before = (tmp_path / "one").resolve()
+    grown = build(archive, tmp_path / "one", config, cache_dir=tmp_path / "cache")
+    assert grown.shards_indexed == 1
+    after = (tmp_path / "one").resolve()
+    old = sorted(p.relative_to(before) for p in (before / BUNDLE).rglob("*") if p.is_file())
+    assert old and all((after / p).stat().st_ino == (before / p).stat().st_ino for p in old)
+    assert (after / BUNDLE / "2024-10" / "pagefind-entry.json").is_file()
+
+
+def test_big_months_are_split_into_shards_of_whole_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from generator import search
+
+    monkeypatch.setattr(search, "SHARD_PAGES", 10)
+    days = [30] * 4 + [29] * 6 + [12] * 3 + [3] * 12 + [1] * 5  # 30 articles, newest first
+    articles = [SimpleNamespace(captured=SimpleNamespace(day=d)) for d in days]
+    runs = search._split_days(articles)
+    assert [len(r) for r in runs] == [10, 15, 5]
+    for run in runs:  # a day is never split between shards
+        assert all(not {a.captured.day for a in run} & {a.captured.day for a in other} for other in runs
+                   if other is not run)

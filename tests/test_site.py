@@ -14,7 +14,8 @@ from bs4 import BeautifulSoup
 
 from generator.build import BuildResult, build
 from generator.config import Config
-from generator.writer import MANIFEST, WriteError, check_relative_path, write_site
+from generator.fingerprint import PlannedFile, bytes_fingerprint
+from generator.writer import WriteError, check_relative_path, state_folder, write_site
 
 from .conftest import SEEDS
 
@@ -166,7 +167,7 @@ def test_feed_parses_and_every_entry_is_complete(seed_site: tuple[Path, BuildRes
         assert datetime.fromisoformat(entry.updated) == article.captured
         assert entry.published
         assert entry.author in (article.author, article.outlet.name) and entry.author
-        assert entry.summary == article.body.summary
+        assert entry.summary == article.summary
         assert entry.content[0].type == "text/html" and "<p>" in entry.content[0].value
         assert "<script" not in entry.content[0].value
         assert entry.tags[0].label == article.outlet.name
@@ -275,14 +276,36 @@ def test_writer_refuses_a_folder_it_did_not_write(tmp_path: Path, config: Config
     assert (out / "precious.txt").read_text() == "mine"
 
 
-def test_writer_keeps_files_it_did_not_write_when_removing_stale_ones(tmp_path: Path) -> None:
+def planned(path: str, data: bytes) -> PlannedFile:
+    """A ready-made file as the writer receives it."""
+    return PlannedFile(path, bytes_fingerprint(data), lambda: data)
+
+
+def test_writer_switches_generations_and_removes_stale_files(tmp_path: Path) -> None:
     out = tmp_path / "site"
-    write_site([("a.html", b"a"), ("b/c.html", b"c")], out)
-    (out / "b" / "user.txt").write_text("mine")
-    report = write_site([("a.html", b"a")], out)
-    assert report.removed == 1
-    assert (out / "b" / "user.txt").exists() and not (out / "b" / "c.html").exists()
-    assert MANIFEST in {p.name for p in out.iterdir()}
+    first = write_site([planned("a.html", b"a"), planned("b/c.html", b"c")], out)
+    assert (first.written, first.removed) == (2, 0) and out.is_symlink()
+    live = out.resolve()
+    report = write_site([planned("a.html", b"a"), planned("d.html", b"d")], out)
+    assert (report.written, report.unchanged, report.removed) == (1, 1, 1)
+    assert out.resolve() != live, "the new site is a new generation, switched to in one step"
+    assert sorted(p.relative_to(out.resolve()).as_posix() for p in out.resolve().rglob("*")) == ["a.html", "d.html"]
+    # Unchanged files are shared with the previous generation, not copied.
+    assert (out / "a.html").stat().st_ino == (live / "a.html").stat().st_ino
+    assert (live / "b" / "c.html").read_bytes() == b"c", "the previous generation is untouched"
+    again = write_site([planned("a.html", b"a"), planned("d.html", b"d")], out)
+    assert (again.written, again.removed, again.rendered) == (0, 0, 0)
+    assert state_folder(out).is_dir() and not (out / ".newsarchive-manifest.json").exists()
+
+
+def test_writer_takes_over_a_site_written_before_generations(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    (out / "old").mkdir(parents=True)
+    (out / "old" / "page.html").write_text("old")
+    (out / ".newsarchive-manifest.json").write_text('["old/page.html"]')
+    report = write_site([planned("index.html", b"new")], out)
+    assert out.is_symlink() and (out / "index.html").read_bytes() == b"new"
+    assert report.written == 1 and not (out / "old").exists()
 
 
 @pytest.mark.parametrize("path", ["../x.html", "/etc/passwd", "a/../../x", "a\\..\\x", "", "a//b", "./a", "a\x00b"])
@@ -290,7 +313,7 @@ def test_writer_refuses_paths_outside_the_folder(path: str, tmp_path: Path) -> N
     with pytest.raises(WriteError):
         check_relative_path(path)
     with pytest.raises(WriteError):
-        write_site([(path, b"x")], tmp_path / "site")
+        write_site([planned(path, b"x")], tmp_path / "site")
     assert not (tmp_path / "x.html").exists()
 
 
@@ -318,19 +341,21 @@ def test_hostile_article_renders_safely(tmp_path: Path, config: Config) -> None:
     feed = feedparser.parse((tmp_path / "site" / "feed.xml").read_bytes())
     assert not feed.bozo
     assert feed.entries[0].title == '<script>alert("t")</script>标题 & "引号"'
-    shutil.rmtree(tmp_path / "site")
 
 
-def test_an_article_that_crashes_processing_is_skipped_not_fatal(tmp_path: Path, config: Config) -> None:
+def test_an_article_that_crashes_processing_is_skipped_not_fatal(config: Config,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import gather
     from generator.build import load_archive
     from generator.enrich import process
 
-    def fragile(raw, cfg):  # stands in for any bug the per-article code may still have
+    def fragile(raw, cfg, key):  # stands in for any bug the per-article code may still have
         if raw.source_file.startswith("002_"):
             raise RecursionError("maximum recursion depth exceeded")
-        return process(raw, cfg)
+        return process(raw, cfg, key)
 
-    archive, files_seen = load_archive(SEEDS, config, process_article=fragile)
+    monkeypatch.setattr(gather, "process", fragile)
+    archive, files_seen = load_archive(SEEDS, config)
     assert files_seen == 3 and len(archive.articles) == 2
     [problem] = [p for p in archive.problems if p.severity == "error"]
     assert problem.file.startswith("002_") and problem.line == 5

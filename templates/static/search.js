@@ -14,9 +14,14 @@
   var folderOf = function (attribute) {
     return new URL(".", new URL(box.getAttribute(attribute), here)).pathname;
   };
+  // The other shards of the index (one per month or part of a month), searched together with the first.
+  var merged = (box.getAttribute("data-merge") || "").split(" ").filter(Boolean).map(function (file) {
+    return { bundlePath: new URL(".", new URL(file, here)).pathname };
+  });
   var ui = new window.PagefindUI({
     element: "#search",
     bundlePath: folderOf("data-bundle"),
+    mergeIndex: merged,
     // Result URLs are relative to the site's root, wherever the site is published.
     baseUrl: folderOf("data-root"),
     showImages: false,

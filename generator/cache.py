@@ -1,0 +1,242 @@
+"""Cache: a SQLite store of the per-article work, so a rebuild only reads and cleans what changed.
+
+One file, CACHE_DIR/cache.sqlite3, outside the site folder, with three tables:
+
+- files: each input file's size, mtime, ctime and inode when its content digest was taken. A
+  rebuild trusts the digest without reading the file only when all four are unchanged and the
+  file was not modified within RACY_NS of the moment it was hashed (git's "racy clean" rule).
+- outcomes: key → the result of reading and processing one file (an Article and its warnings,
+  or the Problem that skipped it). Keys digest the generator's code, the config fields the
+  per-article work reads, the file name and the file's content, so any change gives a new key.
+- contents: key → the article's HTML and Markdown, compressed; loaded one article at a time when
+  its pages are rendered, so bodies are never all in memory.
+
+It is safe to delete at any time. Every write is a SQLite transaction, so a build killed
+mid-write leaves a usable cache; a database that cannot be opened is set aside and rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import os
+import pickle
+import sqlite3
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.config import Config
+from generator.models import Article, Content, Problem
+
+SCHEMA = 1  # bump when the tables change; an older database is emptied
+RACY_NS = 2_000_000_000  # a file modified this close to its hashing is hashed again next time
+# The config fields enrich.process reads: part of every key (tested: the other fields do not change it).
+ARTICLE_CONFIG_FIELDS = ("timezone", "sources", "tags")
+# Libraries whose version changes what the per-article work produces.
+_LIBRARIES = ("nh3", "beautifulsoup4", "lxml", "markdownify", "rjieba", "opencc", "charset-normalizer")
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    """A file that became an article."""
+
+    article: Article  # the article, without its body (that is in the content store)
+    warnings: tuple[Problem, ...]  # things worth telling about it
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file that could not become an article."""
+
+    problem: Problem  # why, where and how to fix it
+
+
+Outcome = Processed | Skipped
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """The stat fields that tell whether a file may have changed since it was hashed."""
+
+    size: int  # bytes
+    mtime_ns: int  # last modification
+    ctime_ns: int  # last status change (any write moves it; tools cannot set it back)
+    inode: int  # a replaced file gets a new one
+
+    @classmethod
+    def of(cls, result: os.stat_result) -> FileStat:
+        """An os.stat result → FileStat."""
+        return cls(result.st_size, result.st_mtime_ns, result.st_ctime_ns, result.st_ino)
+
+
+def code_fingerprint() -> str:
+    """The generator's source and data files + library versions → a digest that changes with any of them."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(_PACKAGE.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+    for library in _LIBRARIES:
+        try:
+            digest.update(f"{library}={importlib.metadata.version(library)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{library}=none".encode())
+    return digest.hexdigest()
+
+
+def key_prefix(config: Config, code: str) -> bytes:
+    """Config + code fingerprint → the part of every article key shared by one build."""
+    fields = repr(tuple(getattr(config, name) for name in ARTICLE_CONFIG_FIELDS))
+    return f"{code}\0{fields}\0".encode()
+
+
+def article_key(prefix: bytes, name: str, content_digest: str) -> str:
+    """Shared key prefix + file name + digest of its bytes → the key of its outcome and content."""
+    return hashlib.blake2b(prefix + name.encode() + b"\0" + content_digest.encode(), digest_size=16).hexdigest()
+
+
+def content_digest(data: bytes) -> str:
+    """File bytes → their digest."""
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def pack_content(content: Content) -> bytes:
+    """Content → compressed bytes for the store (done in the worker processes)."""
+    return zlib.compress(pickle.dumps((content.html, content.markdown), protocol=5), 1)
+
+
+def unpack_content(data: bytes) -> Content:
+    """Stored bytes → Content."""
+    html, markdown = pickle.loads(zlib.decompress(data))
+    return Content(html=html, markdown=markdown)
+
+
+class Cache:
+    """An open cache database. Not shared between processes: workers only compute, the build stores."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = self._open(path)
+        except sqlite3.DatabaseError:
+            # A damaged file (disk full, killed mid-creation, not a database): start again.
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+            self.db = self._open(path)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        """Database path → connection with the current schema."""
+        db = sqlite3.connect(path, timeout=60, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+            db.executescript(f"""
+                BEGIN;
+                DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS outcomes; DROP TABLE IF EXISTS contents;
+                CREATE TABLE files (name TEXT PRIMARY KEY, size INT, mtime_ns INT, ctime_ns INT, inode INT,
+                                    hashed_ns INT, digest TEXT) WITHOUT ROWID;
+                CREATE TABLE outcomes (key TEXT PRIMARY KEY, outcome BLOB) WITHOUT ROWID;
+                CREATE TABLE contents (key TEXT PRIMARY KEY, data BLOB);
+                PRAGMA user_version={SCHEMA};
+                COMMIT;""")
+        db.execute("SELECT count(*) FROM outcomes").fetchone()  # raises now if the file is damaged
+        return db
+
+    def is_empty(self) -> bool:
+        """True when no outcome is stored (a first build, or the cache was deleted)."""
+        return self.db.execute("SELECT 1 FROM outcomes LIMIT 1").fetchone() is None
+
+    def known_digests(self) -> dict[str, tuple[FileStat, str]]:
+        """→ {file name: (its stat, its digest)} for every file whose digest can be trusted without reading."""
+        trusted = {}
+        for name, size, mtime, ctime, inode, hashed, digest in self.db.execute("SELECT * FROM files"):
+            if mtime < hashed - RACY_NS and ctime < hashed - RACY_NS:
+                trusted[name] = (FileStat(size, mtime, ctime, inode), digest)
+        return trusted
+
+    def remember_digests(self, digests: Iterable[tuple[str, FileStat, str]], hashed_ns: int) -> None:
+        """(name, stat, digest) of files just hashed + when → stored; other files' rows are kept."""
+        rows = [(n, s.size, s.mtime_ns, s.ctime_ns, s.inode, hashed_ns, d) for n, s, d in digests]
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def outcomes(self, keys: Iterable[str]) -> dict[str, Outcome]:
+        """Keys → {key: stored outcome} for those in the cache."""
+        found: dict[str, Outcome] = {}
+        wanted = list(keys)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self.db.execute(f"SELECT key, outcome FROM outcomes WHERE key IN ({marks})", chunk):
+                found[key] = pickle.loads(blob)
+        return found
+
+    @contextlib.contextmanager
+    def batches(self, size: int = 256) -> Iterator[Callable[[str, bytes, bytes | None], None]]:
+        """→ a store(key, pickled outcome, packed content) function that commits every `size` calls.
+
+        A build killed midway keeps what was committed; the rest is simply processed again.
+        """
+        count = 0
+
+        def store(key: str, outcome: bytes, content: bytes | None) -> None:
+            nonlocal count
+            self.db.execute("INSERT OR REPLACE INTO outcomes VALUES (?, ?)", (key, outcome))
+            if content is not None:
+                self.db.execute("INSERT OR REPLACE INTO contents (key, data) VALUES (?, ?)", (key, content))
+            count += 1
+            if count % size == 0:
+                self.db.execute("COMMIT")
+                self.db.execute("BEGIN")
+
+        with self.transaction():
+            yield store
+
+    def content(self, key: str) -> Content:
+        """Article content key → its Content; KeyError if the cache lost it."""
+        row = self.db.execute("SELECT data FROM contents WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return unpack_content(row[0])
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything inside the block is committed together, or not at all."""
+        self.db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def prune(self, used: set[str], files: set[str]) -> int:
+        """Keys of this build + its file names → entries of other keys and vanished files deleted; → count."""
+        stored = self.db.execute("SELECT count(*) FROM outcomes").fetchone()[0]
+        removed = 0
+        if stored > len(used):  # something to prune: find it (rare; a full scan of the keys)
+            stale = [(k,) for (k,) in self.db.execute("SELECT key FROM outcomes") if k not in used]
+            with self.transaction():
+                self.db.executemany("DELETE FROM outcomes WHERE key = ?", stale)
+                self.db.executemany("DELETE FROM contents WHERE key = ?", stale)
+            removed = len(stale)
+        gone = [(n,) for (n,) in self.db.execute("SELECT name FROM files") if n not in files]
+        if gone:
+            with self.transaction():
+                self.db.executemany("DELETE FROM files WHERE name = ?", gone)
+        return removed
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+
+def now_ns() -> int:
+    """The wall clock in nanoseconds (comparable with file mtimes)."""
+    return time.time_ns()

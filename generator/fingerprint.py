@@ -1,0 +1,80 @@
+"""Fingerprints: the values a page is rendered from → a short digest, so an unchanged page is not rendered.
+
+A page's fingerprint covers the site-wide inputs (generator code, templates, config) and every
+value handed to its template. An Article counts by its mark: its content key (a digest of its
+file, name, config and code, so it stands for every field the per-article work produced) plus
+what the archive adds to it (its tags and the pages those link to). A value of a kind the walker
+does not know is an error, so no input can be silently left out of a fingerprint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from generator.models import Article
+
+Mark = Callable[[Article], str]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PlannedFile:
+    """One output file, described before it is rendered."""
+
+    path: str  # site-relative path, e.g. "articles/2024/06/08/slug/index.html"
+    fingerprint: str  # digest of everything its bytes depend on
+    render: Callable[[], bytes]  # makes the bytes; called only when the fingerprint is new
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """A folder → digest of the names and bytes of every file in it."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _walk(value: Any, mark: Mark) -> Iterator[str]:
+    """A template value → the strings that identify it."""
+    if isinstance(value, Article):
+        yield mark(value)
+    elif value is None or isinstance(value, str | int | float | bool):
+        yield repr(value)
+    elif isinstance(value, date | datetime):
+        yield value.isoformat()
+    elif isinstance(value, list | tuple):
+        yield "["
+        for item in value:
+            yield from _walk(item, mark)
+        yield "]"
+    elif isinstance(value, dict):
+        yield "{"
+        for key in sorted(value):
+            yield repr(key)
+            yield from _walk(value[key], mark)
+        yield "}"
+    elif dataclasses.is_dataclass(value):
+        yield type(value).__name__
+        for field in dataclasses.fields(value):
+            yield from _walk(getattr(value, field.name), mark)
+    elif callable(value):  # template helpers: their behaviour comes from the code and config
+        yield getattr(value, "__qualname__", type(value).__name__)
+    else:
+        raise TypeError(f"cannot fingerprint a {type(value).__name__}; teach generator.fingerprint about it")
+
+
+def fingerprint(site: str, name: str, values: dict[str, Any], mark: Mark) -> str:
+    """Site-wide fingerprint + template or feed name + its values + article marker → the page's digest."""
+    digest = hashlib.blake2b(f"{site}\0{name}\0".encode(), digest_size=12)
+    digest.update("\x1f".join(_walk(values, mark)).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def bytes_fingerprint(data: bytes) -> str:
+    """Bytes that are already made (static files) → their digest."""
+    return hashlib.blake2b(data, digest_size=12).hexdigest()

@@ -1,0 +1,173 @@
+"""Gather stage: archive folder + cache → every file's outcome (article or problem), in file-name order.
+
+Only files whose content the cache has not seen are read, cleaned and enriched, in worker
+processes (--jobs). A file whose size, mtime, ctime and inode are unchanged is not even read.
+The articles come back without their bodies: those go straight into the cache's content store.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.cache import (
+    Cache,
+    FileStat,
+    Outcome,
+    Processed,
+    Skipped,
+    article_key,
+    code_fingerprint,
+    content_digest,
+    key_prefix,
+    now_ns,
+    pack_content,
+)
+from generator.config import Config
+from generator.enrich import process
+from generator.models import ArticleError, Problem
+from generator.reader import parse_article, scan_folder
+
+# Below this many files to process, worker processes cost more to start than they save.
+PARALLEL_FROM = 64
+CHUNK = 8  # files sent to a worker at a time
+
+Progress = Callable[[Iterable[Outcome], int], Iterable[Outcome]]
+
+
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    """Every input file's outcome, and how many came from the cache."""
+
+    outcomes: tuple[Outcome, ...]  # one per file, in file-name order
+    files_seen: int  # article files found
+    from_cache: int  # outcomes taken from the cache without processing
+
+
+def default_jobs() -> int:
+    """→ the number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def unprocessable(name: str, line: int, exc: Exception) -> Problem:
+    """A file that crashed the per-article work + the exception → the Problem that skips it."""
+    return Problem(name, line,
+                   f"the article could not be processed ({type(exc).__name__}: {str(exc)[:200]})",
+                   "this is a bug in newsarchive, not in the file: please report it with the file attached; "
+                   "the rest of the archive was built")
+
+
+def process_file(name: str, data: bytes, key: str, config: Config,
+                 ) -> tuple[Outcome, bytes | None]:
+    """One file's name + bytes + cache key + config → (its outcome, its packed content or None)."""
+    try:
+        raw = parse_article(name, data)
+    except ArticleError as exc:
+        return Skipped(exc.problem), None
+    try:
+        article, content, warnings = process(raw, config, key)
+    except Exception as exc:  # one article must never stop the build: report it and go on
+        return Skipped(unprocessable(name, raw.body_line, exc)), None
+    return Processed(article, warnings), pack_content(content)
+
+
+_worker_state: dict[str, object] = {}
+
+
+def _start_worker(config: Config, prefix: bytes) -> None:
+    """Worker process initializer: keep the build's config and key prefix."""
+    _worker_state.update(config=config, prefix=prefix)
+
+
+Result = tuple[str, str, str, bytes, bytes | None]  # name, content digest, key, pickled outcome, packed content
+
+
+def _work(job: tuple[str, str]) -> Result:
+    """(name, path) → its Result, computed in a worker process."""
+    name, path = job
+    config, prefix = _worker_state["config"], _worker_state["prefix"]
+    assert isinstance(config, Config) and isinstance(prefix, bytes)
+    return _process_path(name, path, config, prefix)
+
+
+def _process_path(name: str, path: str, config: Config, prefix: bytes) -> Result:
+    """(name, path, config, key prefix) → its Result ('' digest and key when it cannot be read)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        problem = Problem(name, 0, f"cannot be read: {exc.strerror}", "check the file's permissions")
+        return name, "", "", pickle.dumps(Skipped(problem)), None
+    digest = content_digest(data)
+    key = article_key(prefix, name, digest)
+    outcome, content = process_file(name, data, key, config)
+    return name, digest, key, pickle.dumps(outcome, protocol=5), content
+
+
+def _run(jobs: list[tuple[str, str]], workers: int, config: Config, prefix: bytes) -> Iterator[Result]:
+    """Files to process → their results, in order; in worker processes when it pays."""
+    if workers <= 1 or len(jobs) < PARALLEL_FROM:
+        yield from (_process_path(name, path, config, prefix) for name, path in jobs)
+        return
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(config, prefix)) as pool:
+        yield from pool.map(_work, jobs, chunksize=CHUNK)
+
+
+def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,
+           progress: Progress = lambda items, total: items) -> Gathered:
+    """Archive folder + config + cache + worker count → every file's outcome (cache updated)."""
+    started = now_ns()
+    prefix = key_prefix(config, code_fingerprint())
+    files = [(name, path, FileStat.of(stat)) for name, path, stat in scan_folder(folder)]
+    trusted = cache.known_digests()
+    keys: dict[str, str] = {}
+    hashed: dict[str, str] = {}  # file name → digest, for files read in this build
+    unread: list[tuple[str, str]] = []
+    outcomes: dict[str, Outcome] = {}
+    cache_is_empty = cache.is_empty()
+    for name, path, stat in files:
+        known = trusted.get(name)
+        if known is not None and known[0] == stat:
+            keys[name] = article_key(prefix, name, known[1])
+            continue
+        if cache_is_empty:  # nothing to find in the cache: let the workers read and hash
+            unread.append((name, str(path)))
+            continue
+        try:
+            digest = content_digest(path.read_bytes())
+        except OSError:
+            unread.append((name, str(path)))  # the worker reports it
+            continue
+        hashed[name] = digest
+        keys[name] = article_key(prefix, name, digest)
+    found = cache.outcomes(keys.values())
+    for name, key in keys.items():
+        if key in found:
+            outcomes[name] = found[key]
+    from_cache = len(outcomes)
+    todo = unread + [(name, str(path)) for name, path, _ in files if name in keys and name not in outcomes]
+    todo.sort()
+    for name, outcome in progress(_store_as_they_come(cache, _run(todo, jobs, config, prefix), keys, hashed),
+                                  len(todo)):
+        outcomes[name] = outcome
+    stats = {name: stat for name, _, stat in files}
+    cache.remember_digests(((name, stats[name], digest) for name, digest in hashed.items()), started)
+    cache.prune(set(keys.values()), {name for name, _, _ in files})
+    return Gathered(tuple(outcomes[name] for name, _, _ in files), len(files), from_cache)
+
+
+def _store_as_they_come(cache: Cache, results: Iterable[Result], keys: dict[str, str],
+                        hashed: dict[str, str]) -> Iterator[tuple[str, Outcome]]:
+    """Worker results → (name, outcome), each stored in the cache (committed every few hundred)."""
+    with cache.batches() as stored:
+        for name, digest, key, outcome_blob, content in results:
+            if key:  # '' when the file could not be read: nothing to remember
+                keys[name], hashed[name] = key, digest
+                stored(key, outcome_blob, content)
+            yield name, pickle.loads(outcome_blob)
