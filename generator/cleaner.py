@@ -63,8 +63,21 @@ def strip_illegal(text: str) -> str:
 
 
 def sanitize(html: str, base_url: str = "") -> str:
-    """Untrusted HTML → allow-listed HTML; relative URLs resolved against base_url (dropped if none)."""
-    relative: object = ("rewrite_with_base", base_url) if base_url else "deny"
+    """Untrusted HTML → allow-listed HTML; relative URLs resolved against base_url.
+
+    Relative URLs are dropped when there is no base, or when the base is not a URL nh3 can
+    resolve against (a captured URL with a host like `a%20b` or `[v1.x]`).
+    """
+    if base_url:
+        try:
+            return _sanitize(html, ("rewrite_with_base", base_url))
+        except ValueError:  # nh3: "invalid url_relative base URL"
+            pass
+    return _sanitize(html, "deny")
+
+
+def _sanitize(html: str, relative: object) -> str:
+    """nh3 with this archive's allow-lists and the given url_relative policy."""
     return nh3.clean(
         strip_illegal(html),
         tags=ALLOWED_TAGS,

@@ -37,7 +37,8 @@ import feedparser
 
 from generator.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError, Validators, fetch
 from generator.models import ArticleError
-from generator.reader import EARLIEST_MS, LATEST_MS, URL_START, article_files, parse_article
+from generator.reader import EARLIEST_MS, LATEST_MS, URL_START, article_files, parse_article, url_problem
+from generator.reader import clean_url as reader_clean_url
 from generator.urls import normalize_url, short_hash
 
 STATE_FILE = ".newsarchive-import.json"
@@ -93,18 +94,18 @@ def clean_title(title: str) -> str:
     return " ".join(text.split()).replace("](", "] (")
 
 
-def _percent_encode(ch: str) -> str:
-    """One character → its UTF-8 bytes as %XX escapes."""
-    return "".join(f"%{b:02X}" for b in ch.encode("utf-8"))
-
-
 def clean_url(url: str) -> str:
-    """Any link → an http(s) URL on one line (whitespace and controls percent-encoded), else ''."""
+    """Any link → an http(s) URL on one line that the reader reads back unchanged, else ''.
+
+    White space, controls and format characters are percent-encoded (reader.clean_url); a URL
+    whose host or port cannot be read (reader.url_problem) would make the file unreadable, so
+    the item is imported without one.
+    """
     url = url.strip()
     if not URL_START.match(url):
         return ""
-    return "".join(_percent_encode(ch) if ch.isspace() or unicodedata.category(ch) == "Cc" else ch
-                   for ch in url)
+    url = reader_clean_url(url)
+    return "" if url_problem(url) else url
 
 
 def format_title_line(title: str, url: str) -> str:

@@ -7,15 +7,20 @@ The format (DESIGN §1), with the variants real captures have:
     ------                                any run of - or =
                                           any number of blank lines
     <raw HTML body…>                      may be empty
+
+Characters no URL may hold raw (controls, bidi and zero-width marks, white space) are
+percent-encoded in the URL; a URL whose host or port cannot be read is an error.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import charset_normalizer
 
@@ -88,6 +93,35 @@ def parse_title_line(line: str) -> tuple[str, str] | None:
     return None
 
 
+def _url_unsafe(ch: str) -> bool:
+    """True for characters no URL may hold raw: controls, format (bidi, zero-width), white space, non-characters.
+
+    XML cannot carry most of them (feeds), YAML and old JavaScript parsers read some as line ends
+    (Markdown front matter, JSON-LD), and browsers percent-encode or drop them anyway.
+    """
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zs", "Zl", "Zp") or ch in "\ufffe\uffff"
+
+
+def clean_url(url: str) -> str:
+    """A URL as written → the same URL with the characters no URL may hold raw percent-encoded (UTF-8)."""
+    if not any(_url_unsafe(ch) for ch in url):
+        return url
+    return "".join(
+        "".join(f"%{byte:02X}" for byte in ch.encode("utf-8", "surrogatepass")) if _url_unsafe(ch) else ch
+        for ch in url
+    )
+
+
+def url_problem(url: str) -> str | None:
+    """A URL → what makes its host or port unreadable, or None when both can be read."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- reading it validates it (a number from 0 to 65535)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def parse_article(name: str, data: bytes) -> RawArticle:
     """File name + bytes → RawArticle; raises ArticleError naming the line and the fix."""
     text, encoding = decode(name, data)
@@ -124,6 +158,10 @@ def parse_article(name: str, data: bytes) -> RawArticle:
                     f"{_shorten(line)}", "write the title in square brackets followed by the "
                     "original http(s) URL in parentheses, or () when there is none")
     title, url = title_url
+    url = clean_url(url)
+    if url and (problem := url_problem(url)):
+        raise _fail(name, number, f"the URL {_shorten(url)} cannot be read ({problem})",
+                    "correct the host and port of the original URL, or write () when there is none")
 
     number, line = next_content_line()
     if not number or not _UNDERLINE.fullmatch(line.strip()):

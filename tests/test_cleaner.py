@@ -263,3 +263,11 @@ def test_deeply_nested_html_is_flattened_not_fatal(html: str) -> None:
 def test_ten_megabyte_body_is_cleaned() -> None:
     body = clean_body("<p>" + "普京访问平壤。" * 1_500_000 + "</p>", BASE)
     assert len(body.text) == 7 * 1_500_000 and body.summary.endswith("。")
+
+
+@pytest.mark.parametrize("base", ["https://a%20b/x", "https://[v1.x]/", "https://x%00y/", "https://ex<am>ple/"])
+def test_a_base_url_nh3_cannot_use_drops_relative_links_instead_of_failing(base: str) -> None:
+    """Regression (XSS corpus): nh3 raised ValueError for a captured URL with a host it cannot parse."""
+    body = clean_body('<p><a href="/rel">r</a> <a href="https://ok.example/">a</a></p>', base)
+    assert body.html == ('<p><a rel="noopener noreferrer">r</a> '
+                         '<a href="https://ok.example/" rel="noopener noreferrer">a</a></p>')

@@ -183,3 +183,24 @@ def test_written_articles_read_back(title: str, path: str, body: str, ms: int) -
     raw = parse_article("a.txt", text.encode("utf-8"))
     assert (raw.captured_ms, raw.title, raw.url) == (ms, title, url)
     assert raw.body_html == body
+
+
+def _with_url(url: str) -> bytes:
+    return f"<!--1717807142000-->\n[t]({url})\n------\n\n<p>x</p>\n".encode()
+
+
+def test_characters_no_url_may_hold_are_percent_encoded() -> None:
+    """Regression (XSS corpus): a control character in the URL stopped the whole build in the Atom writer,
+    and a line separator there ends a line for YAML front matter readers."""
+    raw = parse_article("a.txt", _with_url("https://x.org/a\x01b\x7f\x85\u2028\u202e\ufeff c\x0bd"))
+    assert raw.url == "https://x.org/a%01b%7F%C2%85%E2%80%A8%E2%80%AE%EF%BB%BF%20c%0Bd"
+    assert parse_article("a.txt", _with_url("https://x.org/普京?q=a&b=(1)")).url == "https://x.org/普京?q=a&b=(1)"
+
+
+@pytest.mark.parametrize("url", ["https://[::1/a", "https://x.org:99999/a", "https://x.org:abc/", "https://x.org:-1/"])
+def test_url_with_an_unreadable_host_or_port_is_an_error(url: str) -> None:
+    """Regression (fuzzing): these made urlsplit and nh3 raise ValueError after reading, which skipped the
+    file as a newsarchive bug instead of telling what to fix."""
+    with pytest.raises(ArticleError) as caught:
+        parse_article("a.txt", _with_url(url))
+    assert caught.value.problem.line == 2 and "cannot be read" in caught.value.problem.message
