@@ -15,7 +15,7 @@ from email.utils import parsedate_to_datetime
 
 import nh3
 from bs4 import BeautifulSoup, NavigableString, Tag
-from markdownify import MarkdownConverter
+from markdownify import MarkdownConverter, chomp
 
 from generator.models import CleanBody, Image
 
@@ -335,11 +335,69 @@ def _lead_image(root: Tag) -> Image | None:
     return Image(src=str(img["src"]), alt=str(img.get("alt", "")), caption=caption_text)
 
 
+# The Markdown copy is read by other tools, often with raw HTML allowed and any link scheme
+# accepted, so text must not be able to start markup there: brackets (links, images, reference
+# definitions) are backslash-escaped and `<` (raw HTML, autolinks) becomes an entity, which
+# every Markdown flavour shows as text. Backslashes are doubled first, so none can cancel those.
+_MD_TEXT_ESCAPES = str.maketrans({"[": "\\[", "]": "\\]", "<": "&lt;"})
+# Characters that would end or break a link destination, percent-encoded.
+_MD_URL_ESCAPES = str.maketrans({ch: f"%{ord(ch):02X}" for ch in " \t\n\r()<>\\\"`"})
+# Characters that would end a link title, as entities.
+_MD_TITLE_ESCAPES = str.maketrans({"\\": "&#92;", '"': "&quot;"})
+_BACKTICKS = re.compile(r"`+")
+
+
+def markdown_text(text: str) -> str:
+    """Plain text → Markdown that shows it as text: no link, image, raw HTML or autolink can start in it."""
+    return text.replace("\\", "\\\\").translate(_MD_TEXT_ESCAPES)
+
+
 class _Markdown(MarkdownConverter):
-    """markdownify with the options this archive wants."""
+    """markdownify with the options this archive wants, and no way for text to become markup."""
 
     def __init__(self) -> None:
         super().__init__(heading_style="ATX", bullets="-", escape_misc=False)
+
+    def escape(self, text: str, parent_tags: set[str]) -> str:
+        """Text outside code → escaped (markdownify's `*` and `_`, plus markdown_text's)."""
+        return super().escape(text.replace("\\", "\\\\"), parent_tags).translate(_MD_TEXT_ESCAPES)
+
+    @staticmethod
+    def _title(el: Tag) -> str:
+        """An element's title attribute → ` "title"` for a link or image, or ''."""
+        title = " ".join(str(el.get("title") or "").split())
+        return f' "{title.translate(_MD_TITLE_ESCAPES)}"' if title else ""
+
+    def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A link → [text](url "title"), its URL unable to end early."""
+        if "_noformat" in parent_tags:
+            return text
+        prefix, suffix, text = chomp(text)
+        if not text:
+            return ""
+        href = str(el.get("href") or "").translate(_MD_URL_ESCAPES)
+        if not href:
+            return text
+        if text.replace(r"\_", "_") == href and not el.get("title"):
+            return f"{prefix}<{href}>{suffix}"
+        return f"{prefix}[{text}]({href}{self._title(el)}){suffix}"
+
+    def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """An image → ![alt](src "title"), its alt text unable to close the brackets early."""
+        alt = markdown_text(" ".join(str(el.get("alt") or "").split()))
+        if "_inline" in parent_tags:
+            return alt
+        src = str(el.get("src") or "").translate(_MD_URL_ESCAPES)
+        return f"![{alt}]({src}{self._title(el)})"
+
+    def convert_pre(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Preformatted text → a fenced block whose fence is longer than any run of backticks inside it."""
+        markdown = super().convert_pre(el, text, parent_tags)
+        longest = max((len(run) for run in _BACKTICKS.findall(text or "")), default=0)
+        if longest < 3 or not (markdown.startswith("\n\n```") and markdown.endswith("\n```\n\n")):
+            return markdown
+        fence = "`" * (longest + 1)
+        return f"\n\n{fence}{markdown[5:-5]}{fence}\n\n"
 
 
 _MARKDOWN_GAPS = re.compile(r"[ \t]+\n")

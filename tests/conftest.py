@@ -1,4 +1,4 @@
-"""Shared fixtures: the seed archive, a config for tests, and a built seed site."""
+"""Shared fixtures: the seed archive, a config for tests, a built seed site, a built XSS corpus."""
 
 from __future__ import annotations
 
@@ -14,6 +14,26 @@ ROOT = Path(__file__).parent.parent
 SEEDS = ROOT / "seeds"
 # A sub-path base URL, so tests show the site works away from the host's root.
 TEST_CONFIG_TOML = 'base_url = "https://archive.example.org/news/"\ntitle = "测试存档"\n'
+
+# The XSS corpus (tests/fixtures/xss/, one file per payload family): every payload, if it ever
+# ran, would call XSS_MARKER_JS — a dialog, a console message and a global flag the tests look for.
+XSS_FIXTURES = Path(__file__).parent / "fixtures" / "xss"
+XSS_MARKER_JS = "window.__xss=1;console.log('XSS-MARKER');alert(1)"
+# Payloads in every config string that reaches a page too: site title, description, a source
+# name, fixed tags (tags found in text can only hold letters, so markup in tag names comes from here).
+XSS_CONFIG_TOML = f"""
+base_url = "https://archive.example.org/news/"
+title = "XSS <script>{XSS_MARKER_JS}</script> \\" onmouseover=\\"{XSS_MARKER_JS}"
+description = "</title><script>{XSS_MARKER_JS}</script>"
+json_feed = true
+[sources]
+"xss.example" = "<img src=x onerror=\\"{XSS_MARKER_JS}\\"> Source'"
+[tags]
+per_article = 12
+fixed = {{ "xss.example" = ["<script>{XSS_MARKER_JS}</script>", "\\" onmouseover=\\"{XSS_MARKER_JS}",
+                          "javascript:{XSS_MARKER_JS}", "</script><script>{XSS_MARKER_JS}</script>",
+                          "{{{{ 7*7 }}}}", "&lt;b&gt; &amp;amp;"] }}
+"""
 
 
 @pytest.fixture
@@ -35,3 +55,14 @@ def seed_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResu
     """The seed archive built once for the whole session: (site folder, build result)."""
     out = tmp_path_factory.mktemp("seed-site") / "site"
     return out, build(SEEDS, out, parse_config(TEST_CONFIG_TOML))
+
+
+@pytest.fixture(scope="session")
+def xss_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+    """The XSS corpus built once for the whole session: (site folder, build result).
+
+    The folder is named like base_url's path (/news/), so root-relative links (404.html) work
+    when the tests serve its parent folder.
+    """
+    out = tmp_path_factory.mktemp("xss-site") / "news"
+    return out, build(XSS_FIXTURES, out, parse_config(XSS_CONFIG_TOML))

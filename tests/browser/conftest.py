@@ -101,10 +101,8 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def site_url(seed_site: tuple[Path, BuildResult]) -> Iterator[str]:
-    """The built seed site (with its search index) served over HTTP → its URL, at a sub-path (/site/)."""
-    site, _ = seed_site
+def serve(site: Path) -> Iterator[str]:
+    """A built site folder served over HTTP on 127.0.0.1 → its URL, at a sub-path named like the folder."""
     handler = functools.partial(_QuietHandler, directory=str(site.parent))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -112,3 +110,15 @@ def site_url(seed_site: tuple[Path, BuildResult]) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}/{site.name}/"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url(seed_site: tuple[Path, BuildResult]) -> Iterator[str]:
+    """The built seed site (with its search index) served over HTTP → its URL, at a sub-path (/site/)."""
+    yield from serve(seed_site[0])
+
+
+@pytest.fixture(scope="session")
+def xss_site_url(xss_site: tuple[Path, BuildResult]) -> Iterator[str]:
+    """The built XSS corpus (tests/fixtures/xss/) served over HTTP → its URL, at /news/ like its base_url."""
+    yield from serve(xss_site[0])
