@@ -312,8 +312,12 @@ def _hash(name: str, length: int) -> str:
 
 
 def segment_key(segment: str) -> str:
-    """A path segment → the form in which a case- or normalisation-insensitive file system compares it."""
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", segment).casefold())
+    """A path segment → the form in which a case- or normalisation-insensitive file system compares it.
+
+    Upper-cased before case-folding: NTFS compares names upper-cased, which also merges
+    letters case-folding keeps apart (dotless ı and I).
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", segment).upper().casefold())
 
 
 def tag_segments(names: Iterable[str]) -> dict[str, str]:

@@ -91,8 +91,15 @@ def article_slug(url: str, title: str) -> str:
 
     A story id at the end of the URL is kept whole; the words before it are cut at a word
     boundary. When nothing readable is left, or an id alone is too long, a hash stands in.
+    A slug Windows reserves for a device ("con", "com1") gets the hash appended.
     """
     seed = normalize_url(url) if url else title
+    slug = _plain_slug(url, title, seed)
+    return f"{slug}-{short_hash(seed)}" if is_windows_reserved(slug) else slug
+
+
+def _plain_slug(url: str, title: str, seed: str) -> str:
+    """article_slug before the check for reserved names."""
     words, story_id = _url_words(url) if url else (slugify(title), "")
     if story_id and len(story_id) <= SLUG_MAX // 2:
         words = _cut_words(words, SLUG_MAX - len(story_id) - 1)
@@ -106,16 +113,28 @@ def article_slug(url: str, title: str) -> str:
 
 
 _UNSAFE_SEGMENT = re.compile(r'[/\\?#%:*"<>|\x00-\x1f\x7f]')
-_WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                    *(f"lpt{i}" for i in range(1, 10))}
+# Names Windows reserves for devices in every folder, also with an extension ("nul.txt") and with
+# spaces before it ("CON .md"); superscript digits count as digits (COM¹). CONIN$, CONOUT$ and
+# CLOCK$ are special too.
+_WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", "conin$", "conout$", "clock$",
+                              *(f"{port}{n}" for port in ("com", "lpt") for n in "0123456789¹²³")})
 SEGMENT_MAX_BYTES = 200
 
 
+def is_windows_reserved(segment: str) -> bool:
+    """True for a path segment Windows would open as a device instead of a file (CON, nul.txt, COM¹)."""
+    return segment.split(".")[0].rstrip(" ").casefold() in _WINDOWS_DEVICES
+
+
 def safe_segment(name: str) -> str:
-    """A tag or outlet name → one path segment that keeps its letters and cannot leave its folder."""
+    """A tag or outlet name → one path segment that keeps its letters and cannot leave its folder.
+
+    Also valid on Windows: no reserved device name, no trailing dot or space (Windows drops
+    them, so "a." would be the same folder as "a").
+    """
     cleaned = _UNSAFE_SEGMENT.sub("-", unicodedata.normalize("NFC", name)).strip()
-    cleaned = re.sub(r"\s+", "-", cleaned).lstrip(".") or "-"
-    if cleaned.split(".")[0].lower() in _WINDOWS_DEVICES:
+    cleaned = re.sub(r"\s+", "-", cleaned).strip(".") or "-"
+    if is_windows_reserved(cleaned):
         cleaned = "_" + cleaned
     encoded = cleaned.encode("utf-8")
     if len(encoded) > SEGMENT_MAX_BYTES:
