@@ -78,7 +78,14 @@ def group_outlets(articles: tuple[Article, ...]) -> tuple[OutletIndex, ...]:
 def tag_articles(articles: tuple[Article, ...], config: TagsConfig) -> tuple[Article, ...]:
     """Articles with tag candidates → the same articles with their tags, scored across all of them."""
     tags = assign_tags([a.tag_candidates for a in articles], [a.outlet.key for a in articles], config)
-    return tuple(dataclasses.replace(a, tags=t) for a, t in zip(articles, tags, strict=True))
+    return tuple(with_tags(a, t) for a, t in zip(articles, tags, strict=True))
+
+
+def with_tags(article: Article, tags: tuple[str, ...]) -> Article:
+    """An article + its tags → a copy with those tags (dataclasses.replace, without re-running __init__)."""
+    tagged = object.__new__(Article)
+    tagged.__dict__.update(article.__dict__, tags=tags)  # a fresh copy no one else has seen yet
+    return tagged
 
 
 def build_archive(articles: Iterable[Article], problems: Iterable[Problem] = (),

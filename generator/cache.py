@@ -17,7 +17,9 @@ mid-write leaves a usable cache; a database that cannot be opened is set aside a
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import os
@@ -41,7 +43,7 @@ _LIBRARIES = ("nh3", "beautifulsoup4", "lxml", "markdownify", "rjieba", "opencc"
 _PACKAGE = Path(__file__).resolve().parent
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: unpickling from the cache is several times faster
 class Processed:
     """A file that became an article."""
 
@@ -49,7 +51,7 @@ class Processed:
     warnings: tuple[Problem, ...]  # things worth telling about it
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Skipped:
     """A file that could not become an article."""
 
@@ -74,12 +76,46 @@ class FileStat:
         return cls(result.st_size, result.st_mtime_ns, result.st_ctime_ns, result.st_ino)
 
 
-def code_fingerprint() -> str:
-    """The generator's source and data files + library versions → a digest that changes with any of them."""
+# The modules whose code decides what the per-article work produces; the modules they import
+# from the package are found by code_fingerprint itself, so a new import is never missed.
+ARTICLE_MODULES = ("reader", "enrich", "gather", "cache")
+
+
+def _imported_modules(roots: Iterable[str]) -> set[str]:
+    """Module names in the package → those modules plus every package module they import, transitively."""
+    found: set[str] = set()
+    pending = list(roots)
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        found.add(name)
+        tree = ast.parse((_PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("generator."):
+                pending.append(node.module.split(".")[1])
+            elif isinstance(node, ast.ImportFrom) and node.module == "generator":
+                pending.extend(alias.name for alias in node.names if (_PACKAGE / f"{alias.name}.py").exists())
+            elif isinstance(node, ast.Import):
+                pending.extend(a.name.split(".")[1] for a in node.names if a.name.startswith("generator."))
+    return found
+
+
+@functools.cache
+def code_fingerprint(article_work_only: bool = False) -> str:
+    """The package's source and data files (+ library versions) → a digest that changes with any of them.
+
+    With article_work_only, only the modules the per-article work runs (and the data files they
+    read) count, so a change to rendering does not throw the article cache away.
+    """
     digest = hashlib.blake2b(digest_size=16)
+    modules = _imported_modules(ARTICLE_MODULES) if article_work_only else None
     for path in sorted(_PACKAGE.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        if modules is not None and path.suffix == ".py" and path.parent == _PACKAGE and path.stem not in modules:
+            continue
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     for library in _LIBRARIES:
         try:
             digest.update(f"{library}={importlib.metadata.version(library)}".encode())

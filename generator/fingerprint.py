@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -39,40 +39,54 @@ def folder_fingerprint(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _walk(value: Any, mark: Mark) -> Iterator[str]:
-    """A template value → the strings that identify it."""
-    if isinstance(value, Article):
-        yield mark(value)
-    elif value is None or isinstance(value, str | int | float | bool):
-        yield repr(value)
-    elif isinstance(value, date | datetime):
-        yield value.isoformat()
+_FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass type → its field names (dataclasses.fields is slow)
+
+
+def _walk(value: Any, mark: Mark, out: list[str]) -> None:
+    """A template value → the strings that identify it, appended to out."""
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, Article):
+        out.append(mark(value))
     elif isinstance(value, list | tuple):
-        yield "["
-        for item in value:
-            yield from _walk(item, mark)
-        yield "]"
+        out.append("[")
+        for item in value:  # the common items inline: listings hold thousands of articles
+            kind = type(item)
+            if kind is Article:
+                out.append(mark(item))
+            elif kind is str:
+                out.append(item)
+            else:
+                _walk(item, mark, out)
+        out.append("]")
+    elif value is None or isinstance(value, int | float | bool):
+        out.append(repr(value))
+    elif isinstance(value, date | datetime):
+        out.append(value.isoformat())
     elif isinstance(value, dict):
-        yield "{"
+        out.append("{")
         for key in sorted(value):
-            yield repr(key)
-            yield from _walk(value[key], mark)
-        yield "}"
+            out.append(repr(key))
+            _walk(value[key], mark, out)
+        out.append("}")
     elif dataclasses.is_dataclass(value):
-        yield type(value).__name__
-        for field in dataclasses.fields(value):
-            yield from _walk(getattr(value, field.name), mark)
+        names = _FIELDS.get(type(value))
+        if names is None:
+            names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+        out.append(type(value).__name__)
+        for name in names:
+            _walk(getattr(value, name), mark, out)
     elif callable(value):  # template helpers: their behaviour comes from the code and config
-        yield getattr(value, "__qualname__", type(value).__name__)
+        out.append(getattr(value, "__qualname__", type(value).__name__))
     else:
         raise TypeError(f"cannot fingerprint a {type(value).__name__}; teach generator.fingerprint about it")
 
 
 def fingerprint(site: str, name: str, values: dict[str, Any], mark: Mark) -> str:
     """Site-wide fingerprint + template or feed name + its values + article marker → the page's digest."""
-    digest = hashlib.blake2b(f"{site}\0{name}\0".encode(), digest_size=12)
-    digest.update("\x1f".join(_walk(values, mark)).encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    out = [site, name]
+    _walk(values, mark, out)
+    return hashlib.blake2b("\x1f".join(out).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def bytes_fingerprint(data: bytes) -> str:

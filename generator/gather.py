@@ -123,7 +123,7 @@ def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,
            progress: Progress = lambda items, total: items) -> Gathered:
     """Archive folder + config + cache + worker count → every file's outcome (cache updated)."""
     started = now_ns()
-    prefix = key_prefix(config, code_fingerprint())
+    prefix = key_prefix(config, code_fingerprint(article_work_only=True))
     files = [(name, path, FileStat.of(stat)) for name, path, stat in scan_folder(folder)]
     trusted = cache.known_digests()
     keys: dict[str, str] = {}
@@ -137,12 +137,13 @@ def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,
             keys[name] = article_key(prefix, name, known[1])
             continue
         if cache_is_empty:  # nothing to find in the cache: let the workers read and hash
-            unread.append((name, str(path)))
+            unread.append((name, path))
             continue
         try:
-            digest = content_digest(path.read_bytes())
+            with open(path, "rb") as handle:
+                digest = content_digest(handle.read())
         except OSError:
-            unread.append((name, str(path)))  # the worker reports it
+            unread.append((name, path))  # the worker reports it
             continue
         hashed[name] = digest
         keys[name] = article_key(prefix, name, digest)
@@ -151,7 +152,7 @@ def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,
         if key in found:
             outcomes[name] = found[key]
     from_cache = len(outcomes)
-    todo = unread + [(name, str(path)) for name, path, _ in files if name in keys and name not in outcomes]
+    todo = unread + [(name, path) for name, path, _ in files if name in keys and name not in outcomes]
     todo.sort()
     for name, outcome in progress(_store_as_they_come(cache, _run(todo, jobs, config, prefix), keys, hashed),
                                   len(todo)):

@@ -183,32 +183,32 @@ def parse_article(name: str, data: bytes) -> RawArticle:
     )
 
 
-def scan_folder(folder: Path) -> list[tuple[str, Path, os.stat_result]]:
+def scan_folder(folder: Path) -> list[tuple[str, str, os.stat_result]]:
     """Archive folder → (relative name, path, stat) of every *.txt file below it, hidden ones excluded, sorted."""
     found = []
-    pending = [(folder, "")]
+    pending = [(str(folder), "")]
     visited = set()  # (device, inode) of folders seen, so a symlink loop is walked once
     while pending:
         directory, prefix = pending.pop()
-        identity = (directory.stat().st_dev, directory.stat().st_ino)
-        if identity in visited:
+        status = os.stat(directory)
+        if (status.st_dev, status.st_ino) in visited:
             continue
-        visited.add(identity)
+        visited.add((status.st_dev, status.st_ino))
         with os.scandir(directory) as entries:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
                 if entry.is_dir():
-                    pending.append((Path(entry.path), prefix + entry.name + "/"))
+                    pending.append((entry.path, prefix + entry.name + "/"))
                 elif entry.name.endswith(".txt") and entry.is_file():
-                    found.append((prefix + entry.name, Path(entry.path), entry.stat()))
+                    found.append((prefix + entry.name, entry.path, entry.stat()))
     found.sort(key=lambda item: item[0])
     return found
 
 
 def article_files(folder: Path) -> Iterator[tuple[str, Path]]:
     """Archive folder → (relative name, path) of every article file, as scan_folder finds them."""
-    return ((name, path) for name, path, _ in scan_folder(folder))
+    return ((name, Path(path)) for name, path, _ in scan_folder(folder))
 
 
 def read_folder(folder: Path) -> FolderRead:

@@ -15,11 +15,14 @@ deterministic: the same pages give the same files (tested) — except Pagefind f
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import importlib.metadata
 import itertools
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -110,11 +113,18 @@ def _run_pagefind(site_dir: Path, shard: Shard, language: str, output: Path) -> 
         # Result links name index.html like every other link in the site.
         "--keep-index-url", "--silent",
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False,
+                          preexec_fn=_die_with_parent if os.name == "posix" else None)
     if done.returncode != 0:
         raise SearchError(f"pagefind failed on {shard.glob} (exit {done.returncode}): "
                           f"{(done.stderr or done.stdout).strip()}")
     (output / STAMP).write_text(shard.fingerprint, encoding="utf-8")
+
+
+def _die_with_parent() -> None:
+    """In the Pagefind child, before it starts: ask Linux to kill it if the build is killed."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the temporary folder name is unique anyway
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _link_tree(source: Path, target: Path) -> None:
@@ -147,7 +157,7 @@ def index_shards(site_dir: Path, live_dir: Path | None, shards: Sequence[Shard],
         folder = bundle / shard.name
         if _stamp(folder) == shard.fingerprint:
             continue
-        temporary = bundle / f".{shard.name}.new"
+        temporary = bundle / f".{shard.name}.new-{os.getpid()}"  # unique: a killed build's Pagefind may linger
         shutil.rmtree(temporary, ignore_errors=True)
         live = live_dir / BUNDLE / shard.name if live_dir is not None else None
         if live is not None and _stamp(live) == shard.fingerprint:

@@ -21,7 +21,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from generator.fingerprint import PlannedFile
 
@@ -58,13 +58,12 @@ class Prepared:
     report: WriteReport  # what changed compared with the live generation
 
 
-def check_relative_path(path: str) -> PurePosixPath:
+def check_relative_path(path: str) -> str:
     """A site-relative path → itself, or WriteError if it could leave the output folder."""
-    pure = PurePosixPath(path)
-    if (not path or pure.is_absolute() or "\\" in path or "\x00" in path or "\n" in path or "\t" in path
-            or any(part in ("", ".", "..") for part in path.split("/"))):
+    if (not path or path.startswith("/") or "\\" in path or "\x00" in path or "\n" in path or "\t" in path
+            or "//" in path or path.endswith("/") or "/./" in f"/{path}/" or "/../" in f"/{path}/"):
         raise WriteError(f"refusing to write {path!r}: it is not a plain path inside the output folder")
-    return pure
+    return path
 
 
 def state_folder(output: Path) -> Path:
@@ -105,6 +104,11 @@ def _write_atomically(target: Path, data: bytes) -> None:
 
 def _link_atomically(source: Path, target: Path) -> None:
     """Make target the same file as source (a hard link; a copy where links are not possible)."""
+    try:
+        if os.path.samestat(source.stat(), target.stat()):
+            return  # already the same file (and rename() between two links of one file does nothing)
+    except FileNotFoundError:
+        pass
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".tmp-link-{target.name}")
     temporary.unlink(missing_ok=True)
@@ -215,8 +219,10 @@ def prepare(files: Iterable[PlannedFile], output: Path) -> Prepared:
 
     removed = [p for p in live_files if p not in new]
     report = WriteReport(written=written, unchanged=len(new) - written, removed=len(removed), rendered=rendered)
-    if target_files is None and not removed and live is not None:
-        return Prepared(output=output, folder=None, live=live_dir, report=report)  # the live site is right
+    if target_files is None and not removed and live is not None:  # the live site is already right
+        if rendered:  # ... but some fingerprints changed (code or templates did): remember the new ones
+            _write_manifest(state, live, new)
+        return Prepared(output=output, folder=None, live=live_dir, report=report)
     if target_files is None:
         target_files = _open_target(state, target)
     for path in as_live:

@@ -298,6 +298,17 @@ def test_writer_switches_generations_and_removes_stale_files(tmp_path: Path) -> 
     assert state_folder(out).is_dir() and not (out / ".newsarchive-manifest.json").exists()
 
 
+def test_writer_relinks_a_page_whose_fingerprint_changed_but_not_its_bytes(tmp_path: Path) -> None:
+    # rename() between two links of one file does nothing: the writer must not leave its temporary link.
+    out = tmp_path / "site"
+    write_site([planned("a.html", b"a")], out)
+    write_site([planned("a.html", b"a"), planned("b.html", b"b")], out)  # a is shared by both generations
+    moved = PlannedFile("a.html", "another fingerprint", lambda: b"a")
+    report = write_site([moved, planned("b.html", b"b"), planned("c.html", b"c")], out)
+    assert (report.written, report.unchanged) == (1, 2)
+    assert sorted(p.name for p in out.resolve().rglob("*")) == ["a.html", "b.html", "c.html"]
+
+
 def test_writer_takes_over_a_site_written_before_generations(tmp_path: Path) -> None:
     out = tmp_path / "site"
     (out / "old").mkdir(parents=True)

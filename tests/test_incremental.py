@@ -1,0 +1,193 @@
+"""Incremental builds (issue #5): the cache, changed-only rendering, stale removal, crash safety, --jobs."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.build import CACHE_FILE, build
+from generator.cache import ARTICLE_CONFIG_FIELDS
+from generator.config import Config, parse_config
+from generator.enrich import process
+from generator.reader import parse_article
+from tests.conftest import SEEDS, TEST_CONFIG_TOML
+from tests.messy import messy_archive, write_archive
+
+ROOT = Path(__file__).parent.parent
+
+
+def snapshot(site: Path) -> dict[str, bytes]:
+    """A built site → {relative path: bytes} of every file in it."""
+    root = site.resolve()
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    """Two snapshots → paths added, removed or different."""
+    return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+
+
+def new_article(folder: Path, name: str, title: str, url: str, when_ms: int, text: str) -> Path:
+    """Write one article file → its path."""
+    path = folder / name
+    path.write_text(f"<!--{when_ms}-->\n[{title}]({url})\n------\n\n<p>{text}</p>\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    """The seeds plus a few articles of their own months, so listings hold several articles."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for seed in SEEDS.glob("*.txt"):
+        (folder / seed.name).write_bytes(seed.read_bytes())
+    for n in range(4):
+        new_article(folder, f"extra-{n}.txt", f"朝鲜新闻第{n}篇", f"https://www.voachinese.com/a/extra-{n}.html",
+                    1717807142000 - n * 86_400_000, f"金正恩与普京在平壤会晤，朝鲜与俄罗斯签署协议。第{n}篇。")
+    return folder
+
+
+def test_rebuild_takes_every_article_from_the_cache(archive: Path, tmp_path: Path, config: Config) -> None:
+    first = build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache")
+    assert first.from_cache == 0 and (tmp_path / "cache" / CACHE_FILE).is_file()
+    again = build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache")
+    assert again.from_cache == 7
+    assert again.written is not None and (again.written.written, again.written.rendered) == (0, 0)
+
+
+def test_editing_one_article_changes_only_the_pages_that_show_it(archive: Path, tmp_path: Path,
+                                                                 config: Config) -> None:
+    site = tmp_path / "site"
+    first = build(archive, site, config, cache_dir=tmp_path / "cache")
+    before = snapshot(site)
+    target = next(a for a in first.archive.articles if a.source_file == "extra-2.txt")
+    text = (archive / "extra-2.txt").read_text(encoding="utf-8").replace("第2篇。", "第2篇！")  # no new words, so no tag moves
+    (archive / "extra-2.txt").write_text(text, encoding="utf-8")
+    second = build(archive, site, config, cache_dir=tmp_path / "cache")
+    assert second.from_cache == 6, "only the edited file is processed again"
+    diff = changed(before, snapshot(site))
+    assert {target.path + "index.html", target.path + "index.md"} <= diff
+    month = f"archive/{target.captured:%Y/%m}/"
+    allowed = {target.path + "index.html", target.path + "index.md", "index.html", month + "index.html",
+               "feed.xml", f"feeds/{target.captured:%Y-%m}.xml", "sitemap.xml"}
+    unexplained = {p for p in diff - allowed if not p.startswith(("tags/", "sources/", "pagefind/"))}
+    assert unexplained == set(), "other articles' pages must not change"
+    others = [a for a in first.archive.articles if a.path != target.path]
+    assert all(before[a.path + "index.html"] == snapshot(site)[a.path + "index.html"] for a in others)
+    # The search index: only the edited article's month shard was built again.
+    assert second.shards_indexed == 1
+
+
+def test_removed_article_leaves_no_page_behind(archive: Path, tmp_path: Path, config: Config) -> None:
+    site = tmp_path / "site"
+    first = build(archive, site, config, cache_dir=tmp_path / "cache")
+    gone = next(a for a in first.archive.articles if a.source_file == "extra-3.txt")
+    (archive / "extra-3.txt").unlink()
+    second = build(archive, site, config, cache_dir=tmp_path / "cache")
+    assert second.written is not None and second.written.removed >= 2
+    assert not (site / gone.path).exists()
+    assert snapshot(site) == snapshot(_fresh(archive, tmp_path / "fresh", config))
+
+
+def _fresh(archive: Path, out: Path, config: Config) -> Path:
+    """A build from nothing, without a cache → its site folder."""
+    build(archive, out, config)
+    return out
+
+
+def test_cached_and_uncached_builds_are_byte_identical(tmp_path: Path, config: Config) -> None:
+    folder = tmp_path / "messy"
+    write_archive(messy_archive(90, seed=5), folder)
+    build(folder, tmp_path / "cached", config, cache_dir=tmp_path / "cache")
+    (folder / "late.txt").write_bytes((SEEDS / sorted(os.listdir(SEEDS))[0]).read_bytes().replace(b"voa", b"voa2"))
+    cached = build(folder, tmp_path / "cached", config, cache_dir=tmp_path / "cache")
+    assert cached.from_cache >= 90
+    uncached = build(folder, tmp_path / "uncached", config, jobs=2)  # in worker processes too
+    assert snapshot(tmp_path / "cached") == snapshot(tmp_path / "uncached")
+    assert cached.archive.problems == uncached.archive.problems
+
+
+def test_a_damaged_cache_is_rebuilt(archive: Path, tmp_path: Path, config: Config) -> None:
+    build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache")
+    (tmp_path / "cache" / CACHE_FILE).write_bytes(b"this is not a database" * 100)
+    for leftover in (tmp_path / "cache").glob(f"{CACHE_FILE}-*"):
+        leftover.unlink()
+    result = build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache")
+    assert result.from_cache == 0 and len(result.archive.articles) == 7
+    assert build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache").from_cache == 7
+
+
+def test_content_change_with_the_same_size_and_mtime_is_seen(archive: Path, tmp_path: Path, config: Config) -> None:
+    path = archive / "extra-1.txt"
+    old = path.stat()
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns - 10**10))  # old enough to be trusted by stat
+    build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache")
+    stamp = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace("第1篇", "第9篇"), encoding="utf-8")
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # what a careless copy tool does
+    assert path.stat().st_size == stamp.st_size and path.stat().st_mtime_ns == stamp.st_mtime_ns
+    result = build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache")
+    assert result.from_cache == 6
+    page = next(a for a in result.archive.articles if a.source_file == "extra-1.txt").path
+    assert "第9篇" in (tmp_path / "site" / page / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(Config) if f.name not in ARTICLE_CONFIG_FIELDS])
+def test_config_fields_outside_the_cache_key_do_not_change_the_article_work(field: str) -> None:
+    raw = parse_article("a.txt", (SEEDS / sorted(os.listdir(SEEDS))[0]).read_bytes())
+    base = parse_config(TEST_CONFIG_TOML)
+    value = getattr(base, field)
+    other = {bool: lambda v: not v, int: lambda v: v + 7, str: lambda v: v + "x"}.get(type(value))
+    assert other is not None, f"teach this test how to change {field}"
+    changed_config = dataclasses.replace(base, **{field: other(value)})
+    assert process(raw, base, "k") == process(raw, changed_config, "k")
+
+
+def test_jobs_give_the_same_site_as_one_process(tmp_path: Path, config: Config) -> None:
+    folder = tmp_path / "messy"
+    write_archive(messy_archive(80, seed=11), folder)
+    one = build(folder, tmp_path / "one", config, jobs=1)
+    two = build(folder, tmp_path / "two", config, jobs=2)
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+    assert one.archive.problems == two.archive.problems and one.files_seen == two.files_seen == 80
+
+
+def _cli_build(archive: Path, site: Path, cache: Path) -> subprocess.Popen[bytes]:
+    """Start `newsarchive build` in a child process."""
+    command = [sys.executable, "-m", "generator", "build", "--input", str(archive), "--output", str(site),
+               "--cache", str(cache), "--jobs", "1", "--quiet", "--base-url", "https://archive.example.org/news/"]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_a_build_killed_at_any_moment_leaves_a_complete_site(archive: Path, tmp_path: Path) -> None:
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    assert _cli_build(archive, site, cache).wait() == 0
+    previous = snapshot(site)
+    rng = random.Random(8)
+    started = time.monotonic()
+    assert _cli_build(archive, site, cache).wait() == 0
+    duration = max(time.monotonic() - started, 1.0)
+    for round_number in range(8):
+        new_article(archive, f"round-{round_number}.txt", f"第{round_number}轮的新文章",
+                    f"https://www.voachinese.com/a/round-{round_number}.html",
+                    1717807142000 + round_number * 3_600_000, f"第{round_number}轮：金正恩会见普京。")
+        child = _cli_build(archive, site, cache)
+        time.sleep(rng.uniform(0.2, duration * 2))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        seen = snapshot(site)
+        assert _cli_build(archive, site, cache).wait() == 0, "the next build works after a kill"
+        finished = snapshot(site)
+        assert seen in (previous, finished), f"round {round_number}: the site was half-written"
+        previous = finished
+    fresh = tmp_path / "fresh"
+    assert _cli_build(archive, fresh, tmp_path / "fresh-cache").wait() == 0
+    assert snapshot(fresh) == previous, "after the kills the cached build equals a build from nothing"
