@@ -198,6 +198,16 @@ class Tool:
         if self.extra_target.exists():
             self.extra_target.unlink()
 
+    def stage_extra(self, page, content_path) -> None:
+        """Convert the added article beside the inputs (``page``, ``content_path``: the tool's converters)."""
+        staging = self.dir / "extra"
+        staging.mkdir(exist_ok=True)
+        article = self.env.common.parse_article(str(self.latest))
+        self.extra_source = staging / f"{article['id']}.html"
+        self.extra_source.write_text(page(article, self.env.common), encoding="utf-8")
+        self.extra_target = content_path(self.src, article["id"])
+        self.remove_extra()
+
     def _cached(self, key: str, build) -> None:
         """Run ``build()`` unless self.dir/input.ok says it already ran for this key."""
         marker = self.dir / "input.ok"
@@ -262,13 +272,7 @@ class Hugo(Tool):
                 convert.convert_file("hugo", self.corpus / name, self.src, common)
 
         self._cached(f"hugo {self.size} {self.corpus} {fingerprint(Path(convert.__file__))}", write)
-        staging = self.dir / "extra"
-        staging.mkdir(exist_ok=True)
-        article = common.parse_article(str(self.latest))
-        self.extra_source = staging / f"{article['id']}.html"
-        self.extra_source.write_text(convert.hugo_page(article, common), encoding="utf-8")
-        self.extra_target = convert.hugo_content_path(self.src, article["id"])
-        self.remove_extra()
+        self.stage_extra(convert.hugo_page, convert.hugo_content_path)
 
     def command(self) -> list[str]:
         return [str(self.binary()), "--source", str(self.src), "--destination", str(self.out),
@@ -295,13 +299,7 @@ class Pelican(Tool):
 
         self._cached(f"pelican {self.size} {self.corpus} {self.cache} {fingerprint(Path(convert.__file__))}",
                      write)
-        staging = self.dir / "extra"
-        staging.mkdir(exist_ok=True)
-        article = common.parse_article(str(self.latest))
-        self.extra_source = staging / f"{article['id']}.html"
-        self.extra_source.write_text(convert.pelican_page(article, common), encoding="utf-8")
-        self.extra_target = convert.pelican_content_path(self.src, article["id"])
-        self.remove_extra()
+        self.stage_extra(convert.pelican_page, convert.pelican_content_path)
 
     keep = Tool.keep | {"src"}
 

@@ -69,7 +69,8 @@ def test_editing_one_article_changes_only_the_pages_that_show_it(archive: Path, 
     first = build(archive, site, config, cache_dir=tmp_path / "cache")
     before = snapshot(site)
     target = next(a for a in first.archive.articles if a.source_file == "extra-2.txt")
-    text = (archive / "extra-2.txt").read_text(encoding="utf-8").replace("第2篇。", "第2篇！")  # no new words, so no tag moves
+    # Punctuation only: no new words, so no other article's tags move.
+    text = (archive / "extra-2.txt").read_text(encoding="utf-8").replace("第2篇。", "第2篇！")
     (archive / "extra-2.txt").write_text(text, encoding="utf-8")
     second = build(archive, site, config, cache_dir=tmp_path / "cache")
     assert second.from_cache == 6, "only the edited file is processed again"
@@ -94,13 +95,8 @@ def test_removed_article_leaves_no_page_behind(archive: Path, tmp_path: Path, co
     second = build(archive, site, config, cache_dir=tmp_path / "cache")
     assert second.written is not None and second.written.removed >= 2
     assert not (site / gone.path).exists()
-    assert snapshot(site) == snapshot(_fresh(archive, tmp_path / "fresh", config))
-
-
-def _fresh(archive: Path, out: Path, config: Config) -> Path:
-    """A build from nothing, without a cache → its site folder."""
-    build(archive, out, config)
-    return out
+    build(archive, tmp_path / "fresh", config)  # from nothing, without a cache
+    assert snapshot(site) == snapshot(tmp_path / "fresh")
 
 
 def test_cached_and_uncached_builds_are_byte_identical(tmp_path: Path, config: Config) -> None:
