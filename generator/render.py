@@ -148,7 +148,7 @@ class SiteRenderer:
             "json_ld": lambda article, canonical: script_json(article_json_ld(article, canonical)),
             **taxonomy.template_globals(archive),  # tag_links, source_path
         }
-        self.shards = plan_shards(archive, config.language, self.mark)  # parts of the search index
+        self.shards = plan_shards(archive, config.language, self.site_fingerprint)  # parts of the search index
 
     def mark(self, article: Article) -> str:
         """An article → what identifies it in fingerprints: its content key plus what the archive added."""

@@ -24,7 +24,7 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,8 +74,14 @@ def _split_days(articles: Sequence[Article]) -> list[list[Article]]:
     return [run for run in runs if run]
 
 
-def plan_shards(archive: Archive, language: str, mark: Callable[[Article], str]) -> tuple[Shard, ...]:
-    """Archive + site language + article marker → the index shards, newest first."""
+def plan_shards(archive: Archive, language: str, site_fingerprint: str) -> tuple[Shard, ...]:
+    """Archive + site language + the site-wide fingerprint (code, templates, config) → the shards, newest first.
+
+    A shard's fingerprint covers what Pagefind reads of its pages: each article's content key
+    (its file, as processed) and address, and the site-wide inputs. Not the tags (the tag list
+    is data-pagefind-ignore) nor the links to neighbouring articles (outside data-pagefind-body),
+    which change as the archive grows, so a new article re-indexes its own month only.
+    """
     try:
         version = importlib.metadata.version("pagefind-bin-extended")
     except importlib.metadata.PackageNotFoundError:
@@ -88,9 +94,9 @@ def plan_shards(archive: Archive, language: str, mark: Callable[[Article], str])
             days = sorted({f"{a.captured.day:02d}" for a in run})
             glob = f"{month.path.replace('archive/', 'articles/', 1)}" + (
                 f"{{{','.join(days)}}}/**/index.html" if len(runs) > 1 else "**/index.html")
-            digest = hashlib.blake2b(f"{version}\0{language}\0{glob}".encode(), digest_size=12)
+            digest = hashlib.blake2b(f"{version}\0{language}\0{site_fingerprint}\0{glob}".encode(), digest_size=12)
             for article in run:
-                digest.update(mark(article).encode("utf-8", "surrogatepass") + b"\0")
+                digest.update(f"{article.content_key}\0{article.path}\0".encode("utf-8", "surrogatepass"))
             shards.append(Shard(name, glob, digest.hexdigest()))
     return tuple(shards)
 
