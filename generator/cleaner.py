@@ -9,15 +9,19 @@ itself works on one BeautifulSoup tree, which also feeds markdownify.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 import nh3
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
 from markdownify import MarkdownConverter, chomp
 
 from generator.models import CleanBody, Image
+
+# A body that is only a URL or looks like a file name is still HTML to clean, not a mistake.
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 ALLOWED_TAGS = {
     "a", "abbr", "address", "b", "blockquote", "br", "caption", "cite", "code", "col",
@@ -337,14 +341,19 @@ def _lead_image(root: Tag) -> Image | None:
 
 # The Markdown copy is read by other tools, often with raw HTML allowed and any link scheme
 # accepted, so text must not be able to start markup there: brackets (links, images, reference
-# definitions) are backslash-escaped and `<` (raw HTML, autolinks) becomes an entity, which
-# every Markdown flavour shows as text. Backslashes are doubled first, so none can cancel those.
-_MD_TEXT_ESCAPES = str.maketrans({"[": "\\[", "]": "\\]", "<": "&lt;"})
+# definitions) and backticks (a stray one would take a code span's delimiter and leave its code
+# outside it) are backslash-escaped, and `<` (raw HTML, autolinks) becomes an entity, which every
+# Markdown flavour shows as text. Backslashes are doubled first, so none can cancel those.
+_MD_TEXT_ESCAPES = str.maketrans({"[": "\\[", "]": "\\]", "`": "\\`", "<": "&lt;"})
 # Characters that would end or break a link destination, percent-encoded.
 _MD_URL_ESCAPES = str.maketrans({ch: f"%{ord(ch):02X}" for ch in " \t\n\r()<>\\\"`"})
 # Characters that would end a link title, as entities.
 _MD_TITLE_ESCAPES = str.maketrans({"\\": "&#92;", '"': "&quot;"})
 _BACKTICKS = re.compile(r"`+")
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+_CODE = ["code", "kbd", "samp"]  # elements markdownify writes as code spans
+# Elements markdownify writes as inline markup around their content (links, emphasis, code, quotes).
+_INLINE_MARKUP = frozenset({"a", "b", "strong", "i", "em", "del", "s", "q", "code", "kbd", "samp", "sub", "sup"})
 
 
 def markdown_text(text: str) -> str:
@@ -390,8 +399,27 @@ class _Markdown(MarkdownConverter):
         src = str(el.get("src") or "").translate(_MD_URL_ESCAPES)
         return f"![{alt}]({src}{self._title(el)})"
 
+    def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Inline code → a code span on one line: a line break in it could end the paragraph (a blank
+        line, or a line starting an HTML block) and leave the code, unescaped, as Markdown."""
+        if "_noformat" in parent_tags:
+            return super().convert_code(el, text, parent_tags)
+        span = super().convert_code(el, _LINE_BREAK.sub(" ", text), parent_tags)
+        # Right after another code span, the two delimiters would make one run of backticks, and the
+        # first span would close inside this one's code: a space keeps them apart.
+        previous = el.find_previous(string=True)
+        return " " + span if span and previous and previous.find_parent(_CODE) is not None else span
+
+    convert_kbd = convert_samp = convert_code  # markdownify's aliases point at its own convert_code
+
     def convert_pre(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        """Preformatted text → a fenced block whose fence is longer than any run of backticks inside it."""
+        """Preformatted text → a fenced block whose fence is longer than any run of backticks inside it.
+
+        A fence has to start a line, which it cannot inside a link, emphasis, a heading or a table
+        cell; there the text becomes a code span (whose text then stays code, not Markdown).
+        """
+        if "_inline" in parent_tags or any(parent.name in _INLINE_MARKUP for parent in el.parents):
+            return self.convert_code(el, text, parent_tags)
         markdown = super().convert_pre(el, text, parent_tags)
         longest = max((len(run) for run in _BACKTICKS.findall(text or "")), default=0)
         if longest < 3 or not (markdown.startswith("\n\n```") and markdown.endswith("\n```\n\n")):

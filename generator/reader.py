@@ -61,7 +61,14 @@ def decode(name: str, data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:  # truncated (an odd number of bytes) or a lone surrogate
+            bad_line = data[: exc.start].decode("utf-16", "replace").count("\n") + 1
+            bad = f"byte {exc.start} is" if exc.end - exc.start == 1 else f"bytes {exc.start}–{exc.end - 1} are"
+            raise _fail(name, bad_line, f"the file starts with a UTF-16 byte order mark, but {bad} not UTF-16 "
+                        f"({exc.reason}); it may be cut short",
+                        "capture the article again, or re-save the file as UTF-8") from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:

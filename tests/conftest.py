@@ -1,11 +1,17 @@
-"""Shared fixtures: the seed archive, a config for tests, a built seed site, a built XSS corpus."""
+"""Shared fixtures: the seed archive, a config for tests, a built seed site, a built XSS corpus.
+
+Hypothesis profiles: the default one runs in CI; `HYPOTHESIS_PROFILE=long` runs fuzz campaigns
+outside CI (20,000 examples per property that sets no count of its own; see tests/test_fuzz.py).
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from generator.build import BuildResult, build
 from generator.config import Config, parse_config
@@ -14,6 +20,10 @@ ROOT = Path(__file__).parent.parent
 SEEDS = ROOT / "seeds"
 # A sub-path base URL, so tests show the site works away from the host's root.
 TEST_CONFIG_TOML = 'base_url = "https://archive.example.org/news/"\ntitle = "测试存档"\n'
+
+settings.register_profile("long", max_examples=20_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # The XSS corpus (tests/fixtures/xss/, one file per payload family): every payload, if it ever
 # ran, would call XSS_MARKER_JS — a dialog, a console message and a global flag the tests look for.
