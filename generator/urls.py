@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import posixpath
 import re
@@ -149,8 +150,26 @@ def relative_url(from_page: str, to_path: str) -> str:
     directory index.
     """
     target = to_path + "index.html" if to_path == "" or to_path.endswith("/") else to_path
-    start = posixpath.dirname(from_page) or "."
-    return quote(posixpath.relpath(target, start), safe="/#?=&-._~")
+    return _quoted(_relative_path(posixpath.dirname(from_page), target))
+
+
+def _relative_path(start: str, target: str) -> str:
+    """A site-relative folder ('' for the root) + a site-relative file → the path from one to the other.
+
+    posixpath.relpath, without its calls to os.getcwd(): pages hold hundreds of thousands of links.
+    """
+    folders = start.split("/") if start else []
+    parts = target.split("/")
+    shared = 0
+    while shared < len(folders) and shared < len(parts) - 1 and folders[shared] == parts[shared]:
+        shared += 1
+    return "/".join([".."] * (len(folders) - shared) + parts[shared:])
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _quoted(path: str) -> str:
+    """A relative path → percent-encoded for an href (cached: most links repeat across pages)."""
+    return quote(path, safe="/#?=&-._~")
 
 
 def absolute_url(base_url: str, path: str) -> str:

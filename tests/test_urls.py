@@ -6,11 +6,12 @@ import posixpath
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from generator.urls import (
     SLUG_MAX,
+    _relative_path,
     article_slug,
     entry_id,
     normalize_url,
@@ -126,3 +127,13 @@ def test_safe_segment_property(name: str) -> None:
 ])
 def test_relative_url(page: str, target: str, link: str) -> None:
     assert relative_url(page, target) == link
+
+
+_SEGMENTS = st.lists(st.sampled_from(["a", "b", "articles", "2024", "06", "tags", "普京", "index.html"]), max_size=5)
+
+
+@given(_SEGMENTS, _SEGMENTS.filter(bool))
+def test_relative_links_agree_with_relpath(folder: list[str], target: list[str]) -> None:
+    start, path = "/".join(folder), "/".join(target)
+    assume(path != start and not start.startswith(path + "/"))  # a file cannot be a folder of the page
+    assert _relative_path(start, path) == posixpath.relpath(path, start or ".")
