@@ -13,13 +13,12 @@ from hypothesis import strategies as st
 
 from generator import taxonomy
 from generator.build import BuildResult, build, load_archive
-from generator.writer import state_folder
 from generator.config import Config, parse_config
 from generator.enrich import process
 from generator.models import Article
 from generator.reader import parse_article
 from generator.tags import assign_tags, extract_candidates, fold, segment_key, tag_segments
-from generator.writer import check_relative_path
+from generator.writer import check_relative_path, state_folder
 
 from .conftest import SEEDS, TEST_CONFIG_TOML
 
