@@ -25,13 +25,13 @@ import importlib.metadata
 import os
 import pickle
 import sqlite3
-import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import Config
+from generator.fingerprint import folder_fingerprint
 from generator.models import Article, Content, Problem
 
 SCHEMA = 1  # bump when the tables change; an older database is emptied
@@ -108,14 +108,13 @@ def code_fingerprint(article_work_only: bool = False) -> str:
     With article_work_only, only the modules the per-article work runs (and the data files they
     read) count, so a change to rendering does not throw the article cache away.
     """
-    digest = hashlib.blake2b(digest_size=16)
     modules = _imported_modules(ARTICLE_MODULES) if article_work_only else None
-    for path in sorted(_PACKAGE.rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts:
-            continue
-        if modules is not None and path.suffix == ".py" and path.parent == _PACKAGE and path.stem not in modules:
-            continue
-        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+
+    def counts(path: Path) -> bool:
+        """Other modules than the per-article ones are left out when asked; data files always count."""
+        return modules is None or path.suffix != ".py" or path.parent != _PACKAGE or path.stem in modules
+
+    digest = hashlib.blake2b(folder_fingerprint(_PACKAGE, counts).encode(), digest_size=16)
     for library in _LIBRARIES:
         try:
             digest.update(f"{library}={importlib.metadata.version(library)}".encode())
@@ -272,7 +271,3 @@ class Cache:
         """Close the database."""
         self.db.close()
 
-
-def now_ns() -> int:
-    """The wall clock in nanoseconds (comparable with file mtimes)."""
-    return time.time_ns()

@@ -30,11 +30,11 @@ class PlannedFile:
     render: Callable[[], bytes]  # makes the bytes; called only when the fingerprint is new
 
 
-def folder_fingerprint(folder: Path) -> str:
-    """A folder → digest of the names and bytes of every file in it."""
+def folder_fingerprint(folder: Path, counts: Callable[[Path], bool] = lambda path: True) -> str:
+    """A folder (+ which files count) → digest of the names and bytes of its files, __pycache__ left out."""
     digest = hashlib.blake2b(digest_size=16)
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
+        if path.is_file() and "__pycache__" not in path.parts and counts(path):
             digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

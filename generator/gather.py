@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -24,13 +25,12 @@ from generator.cache import (
     code_fingerprint,
     content_digest,
     key_prefix,
-    now_ns,
     pack_content,
 )
 from generator.config import Config
 from generator.enrich import process
 from generator.models import ArticleError, Problem
-from generator.reader import parse_article, scan_folder
+from generator.reader import parse_article, scan_folder, unreadable
 
 # Below this many files to process, worker processes cost more to start than they save.
 PARALLEL_FROM = 64
@@ -102,8 +102,7 @@ def _process_path(name: str, path: str, config: Config, prefix: bytes) -> Result
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        problem = Problem(name, 0, f"cannot be read: {exc.strerror}", "check the file's permissions")
-        return name, "", "", pickle.dumps(Skipped(problem)), None
+        return name, "", "", pickle.dumps(Skipped(unreadable(name, exc))), None
     digest = content_digest(data)
     key = article_key(prefix, name, digest)
     outcome, content = process_file(name, data, key, config)
@@ -122,7 +121,7 @@ def _run(jobs: list[tuple[str, str]], workers: int, config: Config, prefix: byte
 def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,
            progress: Progress = lambda items, total: items) -> Gathered:
     """Archive folder + config + cache + worker count → every file's outcome (cache updated)."""
-    started = now_ns()
+    started = time.time_ns()  # comparable with file mtimes
     prefix = key_prefix(config, code_fingerprint(article_work_only=True))
     files = [(name, path, FileStat.of(stat)) for name, path, stat in scan_folder(folder)]
     trusted = cache.known_digests()

@@ -230,6 +230,10 @@ def read_folder(folder: Path) -> FolderRead:
         except ArticleError as exc:
             problems.append(exc.problem)
         except OSError as exc:
-            problems.append(Problem(name, 0, f"cannot be read: {exc.strerror}",
-                                    "check the file's permissions"))
+            problems.append(unreadable(name, exc))
     return FolderRead(tuple(articles), tuple(problems), seen)
+
+
+def unreadable(name: str, exc: OSError) -> Problem:
+    """A file name + the error reading it → the Problem that skips it."""
+    return Problem(name, 0, f"cannot be read: {exc.strerror}", "check the file's permissions")

@@ -9,7 +9,6 @@ so neither the site nor the bodies ever sit in memory all at once.
 from __future__ import annotations
 
 import functools
-import hashlib
 import html
 import itertools
 import json
@@ -111,15 +110,6 @@ def group_by_day(articles: tuple[Article, ...] | list[Article]) -> list[tuple[da
     return [(day, list(group)) for day, group in itertools.groupby(articles, key=lambda a: a.captured.date())]
 
 
-def _asset_version(templates_dir: Path) -> str:
-    """Static assets → a short hash of their content, so browsers refetch them when they change."""
-    digest = hashlib.sha256()
-    for path in sorted((templates_dir / "static").rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(templates_dir).as_posix().encode() + path.read_bytes())
-    return digest.hexdigest()[:10]
-
-
 class SiteRenderer:
     """Renders every page of one archive; holds only the environment and shared template values."""
 
@@ -141,7 +131,8 @@ class SiteRenderer:
             # The script of the site's language, to tell which articles need their own lang.
             "site_script": {"zh-CN": "zh-Hans", "zh-TW": "zh-Hant", "en": "en"}[lang],
             "version": __version__,
-            "asset_version": _asset_version(templates_dir),
+            # A short hash of the static assets, so browsers refetch them when they change.
+            "asset_version": folder_fingerprint(templates_dir / "static")[:10],
             "month_title": lambda year, month: month_title(year, month, lang),
             "absolute": lambda path: absolute_url(config.base_url, path),
             "og_locales": OG_LOCALES,

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.models import Archive, Article
+from generator.writer import link_or_copy
 
 BUNDLE = "pagefind"  # folder of the shards inside the site
 SHARD_PAGES = 1000  # a month with more articles is split by days; bounds Pagefind's time and memory per run
@@ -133,19 +134,6 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _link_tree(source: Path, target: Path) -> None:
-    """Copy a folder as hard links (files are never changed in place, so sharing them is safe)."""
-    shutil.copytree(source, target, copy_function=_link_or_copy)
-
-
-def _link_or_copy(source: str, target: str) -> None:
-    """Hard-link one file, or copy it where links are not possible."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-
-
 def index_shards(site_dir: Path, live_dir: Path | None, shards: Sequence[Shard], language: str) -> int:
     """A new site generation (+ the live one) + the planned shards → SITE/pagefind/ complete; → shards built.
 
@@ -167,7 +155,7 @@ def index_shards(site_dir: Path, live_dir: Path | None, shards: Sequence[Shard],
         shutil.rmtree(temporary, ignore_errors=True)
         live = live_dir / BUNDLE / shard.name if live_dir is not None else None
         if live is not None and _stamp(live) == shard.fingerprint:
-            _link_tree(live, temporary)
+            shutil.copytree(live, temporary, copy_function=link_or_copy)
         else:
             _run_pagefind(site_dir, shard, language, temporary)
             built += 1

@@ -112,11 +112,17 @@ def _link_atomically(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".tmp-link-{target.name}")
     temporary.unlink(missing_ok=True)
-    try:
-        os.link(source, temporary)
-    except OSError:
-        shutil.copyfile(source, temporary)
+    link_or_copy(source, temporary)
     os.replace(temporary, target)
+
+
+def link_or_copy(source: str | Path, target: str | Path) -> None:
+    """Hard-link one file (files are never changed in place, so sharing them is safe), or copy it
+    where links are not possible."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _same_content(target: Path, data: bytes) -> bool:
