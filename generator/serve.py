@@ -230,8 +230,21 @@ class Preview:
                 self.log(f"warning: cannot look for changes ({exc}); trying again")
                 continue
             if current != last:
-                last = current
+                last = self._settled(current)
                 self.rebuild()
+
+    def _settled(self, current: Snapshot) -> Snapshot:
+        """A changed snapshot → the snapshot once two polls in a row agree, so a file caught half-saved
+        (an editor truncates, then writes) is not built."""
+        while not self._stop.wait(self.interval):
+            try:
+                again = self._snapshot()
+            except OSError:
+                continue
+            if again == current:
+                break
+            current = again
+        return current
 
     def start(self) -> str:
         """Listen, build once, then serve and watch in background threads → the site's URL.
