@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.archive import build_archive
-from generator.cache import Cache, Processed
+from generator.cache import Cache
 from generator.config import Config
 from generator.feeds import render_feeds
 from generator.fingerprint import PlannedFile
 from generator.gather import Gathered, Progress, gather
-from generator.models import Archive, Article, Problem
+from generator.models import Archive, Article, Problem, Processed
 from generator.render import TEMPLATES_DIR, SiteRenderer
 from generator.search import index_shards
 from generator.writer import WriteReport, prepare, publish

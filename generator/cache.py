@@ -23,42 +23,22 @@ import functools
 import hashlib
 import importlib.metadata
 import os
-import pickle
 import sqlite3
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import codec
 from generator.config import Config
-from generator.fingerprint import folder_fingerprint
-from generator.models import Article, Content, Problem
+from generator.models import Content, Outcome
 
-SCHEMA = 1  # bump when the tables change; an older database is emptied
+SCHEMA = 2  # bump when the tables change; an older database is emptied
 RACY_NS = 2_000_000_000  # a file modified this close to its hashing is hashed again next time
 # The config fields enrich.process reads: part of every key (tested: the other fields do not change it).
 ARTICLE_CONFIG_FIELDS = ("timezone", "sources", "tags")
 # Libraries whose version changes what the per-article work produces.
 _LIBRARIES = ("nh3", "beautifulsoup4", "lxml", "markdownify", "rjieba", "opencc", "charset-normalizer")
 _PACKAGE = Path(__file__).resolve().parent
-
-
-@dataclass(frozen=True)  # no slots: unpickling from the cache is several times faster
-class Processed:
-    """A file that became an article."""
-
-    article: Article  # the article, without its body (that is in the content store)
-    warnings: tuple[Problem, ...]  # things worth telling about it
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A file that could not become an article."""
-
-    problem: Problem  # why, where and how to fix it
-
-
-Outcome = Processed | Skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +58,7 @@ class FileStat:
 
 # The modules whose code decides what the per-article work produces; the modules they import
 # from the package are found by code_fingerprint itself, so a new import is never missed.
-ARTICLE_MODULES = ("reader", "enrich", "gather", "cache")
+ARTICLE_MODULES = ("reader", "enrich", "codec")
 
 
 def _imported_modules(roots: Iterable[str]) -> set[str]:
@@ -99,6 +79,15 @@ def _imported_modules(roots: Iterable[str]) -> set[str]:
             elif isinstance(node, ast.Import):
                 pending.extend(a.name.split(".")[1] for a in node.names if a.name.startswith("generator."))
     return found
+
+
+def folder_fingerprint(folder: Path, counts: Callable[[Path], bool] = lambda path: True) -> str:
+    """A folder (+ which files count) → digest of the names and bytes of its files, __pycache__ left out."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and counts(path):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 @functools.cache
@@ -137,17 +126,6 @@ def article_key(prefix: bytes, name: str, content_digest: str) -> str:
 def content_digest(data: bytes) -> str:
     """File bytes → their digest."""
     return hashlib.blake2b(data, digest_size=20).hexdigest()
-
-
-def pack_content(content: Content) -> bytes:
-    """Content → compressed bytes for the store (done in the worker processes)."""
-    return zlib.compress(pickle.dumps((content.html, content.markdown), protocol=5), 1)
-
-
-def unpack_content(data: bytes) -> Content:
-    """Stored bytes → Content."""
-    html, markdown = pickle.loads(zlib.decompress(data))
-    return Content(html=html, markdown=markdown)
 
 
 class Cache:
@@ -204,17 +182,18 @@ class Cache:
     def outcomes(self, keys: Iterable[str]) -> dict[str, Outcome]:
         """Keys → {key: stored outcome} for those in the cache."""
         found: dict[str, Outcome] = {}
+        shared: dict[tuple, object] = {}  # one Outlet object per publisher
         wanted = list(keys)
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for key, blob in self.db.execute(f"SELECT key, outcome FROM outcomes WHERE key IN ({marks})", chunk):
-                found[key] = pickle.loads(blob)
+                found[key] = codec.loads(blob, shared)
         return found
 
     @contextlib.contextmanager
     def batches(self, size: int = 256) -> Iterator[Callable[[str, bytes, bytes | None], None]]:
-        """→ a store(key, pickled outcome, packed content) function that commits every `size` calls.
+        """→ a store(key, encoded outcome, packed content) function that commits every `size` calls.
 
         A build killed midway keeps what was committed; the rest is simply processed again.
         """
@@ -238,7 +217,7 @@ class Cache:
         row = self.db.execute("SELECT data FROM contents WHERE key = ?", (key,)).fetchone()
         if row is None:
             raise KeyError(key)
-        return unpack_content(row[0])
+        return codec.unpack_content(row[0])
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

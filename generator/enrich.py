@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from generator.cleaner import clean_body, strip_illegal
 from generator.config import Config
-from generator.models import Article, CleanBody, Content, Problem, RawArticle
+from generator.models import Article, ArticleError, CleanBody, Content, Outcome, Problem, Processed, RawArticle, Skipped
 from generator.outlets import outlet_for
+from generator.reader import parse_article
 from generator.tags import extract_candidates
 from generator.urls import article_slug, entry_id, normalize_url, short_hash
 
@@ -93,3 +94,24 @@ def process(raw: RawArticle, config: Config, content_key: str = "",
     in generator.cache.ARTICLE_CONFIG_FIELDS, which are part of every cache key.
     """
     return enrich(raw, clean_body(raw.body_html, raw.url), config, content_key)
+
+
+def unprocessable(name: str, line: int, exc: Exception) -> Problem:
+    """A file that crashed the per-article work + the exception → the Problem that skips it."""
+    return Problem(name, line,
+                   f"the article could not be processed ({type(exc).__name__}: {str(exc)[:200]})",
+                   "this is a bug in newsarchive, not in the file: please report it with the file attached; "
+                   "the rest of the archive was built")
+
+
+def process_file(name: str, data: bytes, key: str, config: Config) -> tuple[Outcome, Content | None]:
+    """One file's name + bytes + cache key + config → (its outcome, its Content or None): never raises."""
+    try:
+        raw = parse_article(name, data)
+    except ArticleError as exc:
+        return Skipped(exc.problem), None
+    try:
+        article, content, warnings = process(raw, config, key)
+    except Exception as exc:  # one article must never stop the build: report it and go on
+        return Skipped(unprocessable(name, raw.body_line, exc)), None
+    return Processed(article, warnings), content

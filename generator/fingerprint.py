@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from generator.models import Article
@@ -28,15 +27,6 @@ class PlannedFile:
     path: str  # site-relative path, e.g. "articles/2024/06/08/slug/index.html"
     fingerprint: str  # digest of everything its bytes depend on
     render: Callable[[], bytes]  # makes the bytes; called only when the fingerprint is new
-
-
-def folder_fingerprint(folder: Path, counts: Callable[[Path], bool] = lambda path: True) -> str:
-    """A folder (+ which files count) → digest of the names and bytes of its files, __pycache__ left out."""
-    digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and counts(path):
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass type → its field names (dataclasses.fields is slow)

@@ -8,29 +8,25 @@ The articles come back without their bodies: those go straight into the cache's 
 from __future__ import annotations
 
 import os
-import pickle
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import codec
 from generator.cache import (
     Cache,
     FileStat,
-    Outcome,
-    Processed,
-    Skipped,
     article_key,
     code_fingerprint,
     content_digest,
     key_prefix,
-    pack_content,
 )
 from generator.config import Config
-from generator.enrich import process
-from generator.models import ArticleError, Problem
-from generator.reader import parse_article, scan_folder, unreadable
+from generator.enrich import process_file
+from generator.models import Outcome, Skipped
+from generator.reader import scan_folder, unreadable
 
 # Below this many files to process, worker processes cost more to start than they save.
 PARALLEL_FROM = 64
@@ -56,28 +52,6 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def unprocessable(name: str, line: int, exc: Exception) -> Problem:
-    """A file that crashed the per-article work + the exception → the Problem that skips it."""
-    return Problem(name, line,
-                   f"the article could not be processed ({type(exc).__name__}: {str(exc)[:200]})",
-                   "this is a bug in newsarchive, not in the file: please report it with the file attached; "
-                   "the rest of the archive was built")
-
-
-def process_file(name: str, data: bytes, key: str, config: Config,
-                 ) -> tuple[Outcome, bytes | None]:
-    """One file's name + bytes + cache key + config → (its outcome, its packed content or None)."""
-    try:
-        raw = parse_article(name, data)
-    except ArticleError as exc:
-        return Skipped(exc.problem), None
-    try:
-        article, content, warnings = process(raw, config, key)
-    except Exception as exc:  # one article must never stop the build: report it and go on
-        return Skipped(unprocessable(name, raw.body_line, exc)), None
-    return Processed(article, warnings), pack_content(content)
-
-
 _worker_state: dict[str, object] = {}
 
 
@@ -86,7 +60,7 @@ def _start_worker(config: Config, prefix: bytes) -> None:
     _worker_state.update(config=config, prefix=prefix)
 
 
-Result = tuple[str, str, str, bytes, bytes | None]  # name, content digest, key, pickled outcome, packed content
+Result = tuple[str, str, str, bytes, bytes | None]  # name, content digest, key, encoded outcome, packed content
 
 
 def _work(job: tuple[str, str]) -> Result:
@@ -102,11 +76,11 @@ def _process_path(name: str, path: str, config: Config, prefix: bytes) -> Result
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return name, "", "", pickle.dumps(Skipped(unreadable(name, exc))), None
+        return name, "", "", codec.dumps(Skipped(unreadable(name, exc))), None
     digest = content_digest(data)
     key = article_key(prefix, name, digest)
     outcome, content = process_file(name, data, key, config)
-    return name, digest, key, pickle.dumps(outcome, protocol=5), content
+    return name, digest, key, codec.dumps(outcome), None if content is None else codec.pack_content(content)
 
 
 def _run(jobs: list[tuple[str, str]], workers: int, config: Config, prefix: bytes) -> Iterator[Result]:
@@ -165,9 +139,10 @@ def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,
 def _store_as_they_come(cache: Cache, results: Iterable[Result], keys: dict[str, str],
                         hashed: dict[str, str]) -> Iterator[tuple[str, Outcome]]:
     """Worker results → (name, outcome), each stored in the cache (committed every few hundred)."""
+    shared: dict[tuple, object] = {}  # one Outlet object per publisher
     with cache.batches() as stored:
         for name, digest, key, outcome_blob, content in results:
             if key:  # '' when the file could not be read: nothing to remember
                 keys[name], hashed[name] = key, digest
                 stored(key, outcome_blob, content)
-            yield name, pickle.loads(outcome_blob)
+            yield name, codec.loads(outcome_blob, shared)

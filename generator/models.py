@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -84,6 +86,37 @@ class Outlet:
 
 
 @dataclass(frozen=True)  # no slots: unpickling from the cache is several times faster
+class TagCandidates:
+    """An article's tag candidates, packed into two objects instead of a tuple per term, because
+    the whole archive's candidates are in memory at once when tags are scored.
+
+    Iterating gives (term, mentions, weight), sorted by term.
+    """
+
+    SEPARATOR = "\x1f"  # between terms; a term holding it is dropped when packing
+
+    terms: str = ""  # the terms, sorted, joined by SEPARATOR
+    numbers: bytes = b""  # mentions and weight of each term in turn: array("I") bytes, native order
+
+    @classmethod
+    def pack(cls, candidates: Iterable[tuple[str, int, int]]) -> TagCandidates:
+        """(term, mentions, weight) triples → packed, sorted by term."""
+        kept = sorted(c for c in candidates if cls.SEPARATOR not in c[0] and c[0])
+        numbers = array("I", [min(max(n, 0), 0xFFFFFFFF) for _, count, weight in kept for n in (count, weight)])
+        return cls(cls.SEPARATOR.join(term for term, _, _ in kept), numbers.tobytes())
+
+    def __iter__(self) -> Iterator[tuple[str, int, int]]:
+        if not self.terms:
+            return iter(())
+        numbers = array("I")
+        numbers.frombytes(self.numbers)
+        return zip(self.terms.split(self.SEPARATOR), numbers[0::2], numbers[1::2], strict=True)
+
+    def __len__(self) -> int:
+        return len(self.numbers) // (2 * array("I").itemsize)
+
+
+@dataclass(frozen=True)  # no slots: unpickling from the cache is several times faster
 class Article:
     """One article, ready to render."""
 
@@ -105,9 +138,9 @@ class Article:
     # file, its name, the config and the generator code, so it changes whenever the page may.
     content_key: str
     tags: tuple[str, ...] = ()  # tags, best first (filled by the tagging stage)
-    # Tag candidates found in this article alone: (term, mentions, weight), sorted by term;
-    # per-article work (generator.tags.extract_candidates), scored across the archive later.
-    tag_candidates: tuple[tuple[str, int, int], ...] = ()
+    # Tag candidates found in this article alone; per-article work
+    # (generator.tags.extract_candidates), scored across the archive later.
+    tag_candidates: TagCandidates = TagCandidates()
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,3 +204,21 @@ class Archive:
     duplicates: tuple[Duplicate, ...]  # captures merged into another
     problems: tuple[Problem, ...] = field(default=())  # every error and warning met while reading
     tags: tuple[TagIndex, ...] = field(default=())  # tags with a page, most articles first
+
+
+@dataclass(frozen=True)
+class Processed:
+    """A file that became an article."""
+
+    article: Article  # the article, without its body (that is in the content store)
+    warnings: tuple[Problem, ...]  # things worth telling about it
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that could not become an article."""
+
+    problem: Problem  # why, where and how to fix it
+
+
+Outcome = Processed | Skipped

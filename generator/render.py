@@ -22,9 +22,9 @@ import jinja2
 from markupsafe import Markup
 
 from generator import __version__, taxonomy
-from generator.cache import code_fingerprint
+from generator.cache import code_fingerprint, folder_fingerprint
 from generator.config import Config
-from generator.fingerprint import PlannedFile, bytes_fingerprint, fingerprint, folder_fingerprint
+from generator.fingerprint import PlannedFile, bytes_fingerprint, fingerprint
 from generator.i18n import STRINGS, format_day, format_time, month_title
 from generator.models import Archive, Article, Content, Month
 from generator.search import plan_shards

@@ -32,7 +32,7 @@ from generator.config import TagsConfig
 
 if TYPE_CHECKING:
     import rjieba
-from generator.models import Article, TagIndex
+from generator.models import Article, TagCandidates, TagIndex
 from generator.urls import safe_segment, short_hash
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -235,7 +235,7 @@ def _mentions(text: str, lang: str, config: TagsConfig) -> Iterator[tuple[str, i
     yield from _configured_latin(text, terms)
 
 
-def extract_candidates(title: str, text: str, lang: str, config: TagsConfig) -> tuple[Candidate, ...]:
+def extract_candidates(title: str, text: str, lang: str, config: TagsConfig) -> TagCandidates:
     """An article's title, plain text and language + [tags] config → its candidates, sorted by term."""
     aliases = {_key(k): clean_name(v) for k, v in config.aliases.items()}
     stop = {_key(w) for w in config.stop}
@@ -266,7 +266,7 @@ def extract_candidates(title: str, text: str, lang: str, config: TagsConfig) -> 
             # The spelling used most ("Kim Jong Un", not "KIM JONG UN"); ties go to the first in order.
             spelling = min(spellings[key].items(), key=lambda item: (-item[1], item[0]))[0]
             result.append((spelling, count, weights[key]))
-    return tuple(sorted(result))
+    return TagCandidates.pack(result)
 
 
 def background_idf(term: str) -> float:
@@ -289,7 +289,7 @@ def _fixed_tags(terms: set[str], outlet: str, config: TagsConfig) -> list[str]:
     return list(dict.fromkeys(t for t in tags if t))
 
 
-def assign_tags(candidates: Sequence[tuple[Candidate, ...]], outlets: Sequence[str],
+def assign_tags(candidates: Sequence[Iterable[Candidate]], outlets: Sequence[str],
                 config: TagsConfig) -> list[tuple[str, ...]]:
     """Every article's candidates + outlet keys (same order) → every article's tags, best first.
 
@@ -297,17 +297,17 @@ def assign_tags(candidates: Sequence[tuple[Candidate, ...]], outlets: Sequence[s
     """
     df = Counter(term for article in candidates for term, _, _ in article)
     total = len(candidates)
-    idfs = {term: idf(term, count, total) for term, count in df.items()}  # once per term, not per mention
+    # Per term, once (not per mention): its IDF, lowered for a term no other article shares.
+    rank = {term: idf(term, count, total) * (1.0 if count >= config.min_articles else LONE_FACTOR)
+            for term, count in df.items()}
     result = []
     for article, outlet in zip(candidates, outlets, strict=True):
-        tags = _fixed_tags({_key(term) for term, _, _ in article}, outlet, config)
-        scored = []
-        for term, count, weight in article:
-            if count >= MIN_OCCURRENCES and term not in tags:
-                lone = 1.0 if df[term] >= config.min_articles else LONE_FACTOR
-                scored.append((-weight * idfs[term] * lone, term))
+        items = list(article)
+        tags = _fixed_tags({_key(term) for term, _, _ in items}, outlet, config) if config.fixed else []
+        scored = sorted((-weight * rank[term], term) for term, count, weight in items
+                        if count >= MIN_OCCURRENCES and term not in tags)
         room = max(config.per_article - len(tags), 0)
-        tags += [term for _, term in sorted(scored)[:room]]
+        tags += [term for _, term in scored[:room]]
         result.append(tuple(tags))
     return result
 

@@ -1,0 +1,91 @@
+"""The cache codec (generator.codec) and packed tag candidates: what goes in comes back out, exactly."""
+
+from __future__ import annotations
+
+import pickle
+import pickletools
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator import codec
+from generator.config import Config
+from generator.enrich import process
+from generator.models import Problem, Processed, Skipped, TagCandidates
+from generator.reader import parse_article
+from tests.conftest import SEEDS
+
+
+def seed_outcomes() -> list[Processed]:
+    """→ the seed articles, processed with the default config."""
+    outcomes = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        article, _, warnings = process(parse_article(path.name, path.read_bytes()), Config(), "key")
+        outcomes.append(Processed(article, warnings))
+    return outcomes
+
+
+def test_seed_outcomes_come_back_equal() -> None:
+    for outcome in seed_outcomes():
+        back = codec.loads(codec.dumps(outcome))
+        assert back == outcome
+        assert back.article.captured.tzinfo is outcome.article.captured.tzinfo  # the same ZoneInfo, not an offset
+        assert len(back.article.tag_candidates) > 0
+
+
+def test_skipped_comes_back_equal() -> None:
+    skipped = Skipped(Problem("a.txt", 3, "the title is empty", "write one", "error"))
+    assert codec.loads(codec.dumps(skipped)) == skipped
+
+
+def test_publishers_are_shared_between_loads() -> None:
+    first, second = (codec.dumps(o) for o in seed_outcomes()[:2])
+    shared: dict = {}
+    a, b = codec.loads(first, shared), codec.loads(second, shared)
+    if a.article.outlet == b.article.outlet:
+        assert a.article.outlet is b.article.outlet
+    assert len(shared) == len({a.article.outlet, b.article.outlet})
+
+
+def test_a_datetime_in_a_fold_keeps_its_fold() -> None:
+    # 01:30 happens twice in New York on 2024-11-03; the second one is fold=1.
+    zone = ZoneInfo("America/New_York")
+    moment = datetime(2024, 11, 3, 1, 30, 15, 123456, tzinfo=zone, fold=1)
+    back = codec.loads(codec.dumps((moment,)))[0]
+    assert back == moment and back.utcoffset() == moment.utcoffset() and back.tzinfo is zone
+
+
+def test_an_unknown_type_is_refused() -> None:
+    with pytest.raises(TypeError, match="cannot store a set"):
+        codec.dumps(({"a"},))
+
+
+def test_only_plain_values_reach_pickle() -> None:
+    """No class is named in the stored bytes: that is what makes loading fast."""
+    data = codec.dumps(seed_outcomes()[0])
+    opcodes = {op.name for op, _, _ in pickletools.genops(data)}
+    assert not opcodes & {"GLOBAL", "STACK_GLOBAL", "REDUCE", "BUILD", "NEWOBJ"}
+    assert pickle.loads(data)[0] == codec.TYPES.index(Processed) + 2
+
+
+candidate = st.tuples(st.text(min_size=1, max_size=12), st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1))
+
+
+@given(st.lists(candidate, max_size=30, unique_by=lambda c: c[0]))
+def test_packed_candidates_iterate_as_sorted_triples(items: list[tuple[str, int, int]]) -> None:
+    packed = TagCandidates.pack(items)
+    kept = sorted(c for c in items if TagCandidates.SEPARATOR not in c[0])
+    assert list(packed) == kept
+    assert len(packed) == len(kept)
+    assert codec.loads(codec.dumps((packed,)))[0] == packed
+
+
+def test_the_article_cache_key_covers_the_article_work_and_not_the_rest() -> None:
+    from generator.cache import ARTICLE_MODULES, _imported_modules
+
+    modules = _imported_modules(ARTICLE_MODULES)
+    assert {"reader", "cleaner", "enrich", "tags", "codec", "models", "config"} <= modules
+    assert not modules & {"render", "writer", "search", "gather", "cache", "build", "feeds"}
