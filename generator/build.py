@@ -22,7 +22,7 @@ from generator.gather import Gathered, Progress, gather
 from generator.models import Archive, Article, Problem, Processed
 from generator.render import TEMPLATES_DIR, SiteRenderer
 from generator.search import index_shards
-from generator.writer import WriteReport, prepare, publish
+from generator.writer import WriteReport, mirror_first, prepare, publish
 
 CACHE_FILE = "cache.sqlite3"
 
@@ -97,7 +97,8 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
         prepared = prepare(site_files(renderer), output_dir)
     shards = 0
     if prepared.folder is not None:
-        shards = index_shards(prepared.folder, prepared.live, renderer.shards, config.language)
+        shards = index_shards(prepared.folder, prepared.live, renderer.shards, config.language, jobs)
     publish(prepared)
+    mirror_first(prepared)
     return BuildResult(archive=archive, files_seen=gathered.files_seen, written=prepared.report,
                        from_cache=gathered.from_cache, shards_indexed=shards)

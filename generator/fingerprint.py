@@ -17,7 +17,9 @@ from typing import Any
 
 from generator.models import Article
 
-Mark = Callable[[Article], str]
+# id() of each Article of the archive → its mark. Looked up by identity: hashing an Article
+# by value would digest all its fields, and listings hand over the same objects thousands of times.
+Marks = dict[int, str]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -32,22 +34,22 @@ class PlannedFile:
 _FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass type → its field names (dataclasses.fields is slow)
 
 
-def _walk(value: Any, mark: Mark, out: list[str]) -> None:
+def _walk(value: Any, marks: Marks, out: list[str]) -> None:
     """A template value → the strings that identify it, appended to out."""
     if isinstance(value, str):
         out.append(value)
     elif isinstance(value, Article):
-        out.append(mark(value))
+        out.append(marks[id(value)])
     elif isinstance(value, list | tuple):
         out.append("[")
         for item in value:  # the common items inline: listings hold thousands of articles
             kind = type(item)
             if kind is Article:
-                out.append(mark(item))
+                out.append(marks[id(item)])
             elif kind is str:
                 out.append(item)
             else:
-                _walk(item, mark, out)
+                _walk(item, marks, out)
         out.append("]")
     elif value is None or isinstance(value, int | float | bool):
         out.append(repr(value))
@@ -57,7 +59,7 @@ def _walk(value: Any, mark: Mark, out: list[str]) -> None:
         out.append("{")
         for key in sorted(value):
             out.append(repr(key))
-            _walk(value[key], mark, out)
+            _walk(value[key], marks, out)
         out.append("}")
     elif dataclasses.is_dataclass(value):
         names = _FIELDS.get(type(value))
@@ -65,17 +67,20 @@ def _walk(value: Any, mark: Mark, out: list[str]) -> None:
             names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
         out.append(type(value).__name__)
         for name in names:
-            _walk(getattr(value, name), mark, out)
+            _walk(getattr(value, name), marks, out)
     elif callable(value):  # template helpers: their behaviour comes from the code and config
         out.append(getattr(value, "__qualname__", type(value).__name__))
     else:
         raise TypeError(f"cannot fingerprint a {type(value).__name__}; teach generator.fingerprint about it")
 
 
-def fingerprint(site: str, name: str, values: dict[str, Any], mark: Mark) -> str:
-    """Site-wide fingerprint + template or feed name + its values + article marker → the page's digest."""
+def fingerprint(site: str, name: str, values: dict[str, Any], marks: Marks) -> str:
+    """Site-wide fingerprint + template or feed name + its values + the archive's article marks → the page's digest."""
     out = [site, name]
-    _walk(values, mark, out)
+    try:
+        _walk(values, marks, out)
+    except KeyError as error:  # only the archive's own Article objects have marks
+        raise ValueError(f"{name}: an Article that is not in the archive was handed to a template") from error
     return hashlib.blake2b("\x1f".join(out).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 

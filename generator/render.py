@@ -120,7 +120,6 @@ class SiteRenderer:
         self.templates_dir = templates_dir
         # Everything every page depends on: the code, the templates and assets, the config.
         self.site_fingerprint = f"{code_fingerprint()}:{folder_fingerprint(templates_dir)}:{config!r}"
-        self._marks: dict[int, str] = {}
         self.env = make_environment(templates_dir)
         lang = config.language
         self.env.filters["day"] = lambda moment: format_day(moment, lang)
@@ -140,20 +139,17 @@ class SiteRenderer:
             **taxonomy.template_globals(archive),  # tag_links, source_path
         }
         self.shards = plan_shards(archive, config.language, self.site_fingerprint)  # parts of the search index
+        self.marks = {id(article): self.mark(article) for article in archive.articles}
 
     def mark(self, article: Article) -> str:
         """An article → what identifies it in fingerprints: its content key plus what the archive added."""
-        found = self._marks.get(id(article))
-        if found is None:
-            links = [path for _, path in self.shared["tag_links"](article.tags)]
-            found = "\x1e".join([article.content_key, article.path, *article.tags, *links,
-                                  self.shared["source_path"](article.outlet.key)])
-            self._marks[id(article)] = found
-        return found
+        links = [path for _, path in self.shared["tag_links"](article.tags)]
+        return "\x1e".join([article.content_key, article.path, *article.tags, *links,
+                             self.shared["source_path"](article.outlet.key)])
 
     def plan(self, kind: str, path: str, values: dict[str, Any], make: Callable[[], bytes]) -> PlannedFile:
         """Kind of file + its path + the values it is made from + a function making it → the planned file."""
-        return PlannedFile(path, fingerprint(self.site_fingerprint, f"{kind}\0{path}", values, self.mark), make)
+        return PlannedFile(path, fingerprint(self.site_fingerprint, f"{kind}\0{path}", values, self.marks), make)
 
     def page(self, template: str, page_file: str, canonical_path: str,
              lazy: dict[str, Callable[[], Any]] | None = None, **values: Any) -> Page:
@@ -222,18 +218,21 @@ class SiteRenderer:
             yield self.page("article.md", article.path + "index.md", article.path, lazy=content, article=article)
 
     def sitemaps(self) -> Iterator[Page]:
-        """sitemap.xml, or a sitemap index with numbered parts past 50,000 URLs."""
-        entries = [("", None), ("archive/", None)]
-        entries += [(m.path, m.articles[0].captured) for m in self.archive.months]
-        entries += [(a.path, a.captured) for a in self.archive.articles]
-        entries += taxonomy.sitemap_entries(self.archive)
-        chunks = [entries[i : i + SITEMAP_MAX_URLS] for i in range(0, len(entries), SITEMAP_MAX_URLS)]
-        if len(chunks) == 1:
-            yield self.page("sitemap.xml", "sitemap.xml", "sitemap.xml", entries=entries)
+        """sitemap.xml; past 50,000 URLs, a sitemap index over parts: the listings, then the articles
+        oldest first, so that a new article changes only the last part."""
+        listings = [("", None), ("archive/", None)]
+        listings += [(m.path, m.articles[0].captured) for m in self.archive.months]
+        articles = [(a.path, a.captured) for a in self.archive.articles]
+        listings_after = taxonomy.sitemap_entries(self.archive)
+        if len(listings) + len(articles) + len(listings_after) <= SITEMAP_MAX_URLS:
+            yield self.page("sitemap.xml", "sitemap.xml", "sitemap.xml", entries=listings + articles + listings_after)
             return
-        parts = [f"sitemap-{n}.xml" for n in range(1, len(chunks) + 1)]
-        for part, chunk in zip(parts, chunks, strict=True):
-            yield self.page("sitemap.xml", part, part, entries=chunk)
+        parts = []
+        for kind, entries in (("pages", listings + listings_after), ("articles", articles[::-1])):
+            for n, start in enumerate(range(0, len(entries), SITEMAP_MAX_URLS), start=1):
+                part = f"sitemap-{kind}-{n}.xml"
+                parts.append(part)
+                yield self.page("sitemap.xml", part, part, entries=entries[start : start + SITEMAP_MAX_URLS])
         yield self.page("sitemap-index.xml", "sitemap.xml", "sitemap.xml", parts=parts)
 
     def static_files(self) -> Iterator[Page]:

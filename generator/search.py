@@ -24,7 +24,9 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,9 @@ from generator.writer import link_or_copy
 
 BUNDLE = "pagefind"  # folder of the shards inside the site
 SHARD_PAGES = 1000  # a month with more articles is split by days; bounds Pagefind's time and memory per run
+# The newest month, where new articles land, is cut into runs of days this small, filled from its
+# first day on: adding an article then re-indexes one small run, not a thousand pages.
+RECENT_SHARD_PAGES = 200
 STAMP = ".newsarchive-shard"  # file in each shard folder holding the fingerprint it was built from
 
 
@@ -47,6 +52,7 @@ class Shard:
     name: str  # folder under pagefind/, e.g. "2024-06" or "2024-06-2"
     glob: str  # Pagefind --glob selecting its article pages
     fingerprint: str  # digest of what its pages show to the index
+    pages: int  # how many article pages it indexes
 
 
 def pagefind_executable() -> Path:
@@ -75,30 +81,48 @@ def _split_days(articles: Sequence[Article]) -> list[list[Article]]:
     return [run for run in runs if run]
 
 
+def _fill_days(articles: Sequence[Article]) -> list[list[Article]]:
+    """The newest month's articles, newest first → runs of whole days, newest first, each filled from
+    the month's first day up to RECENT_SHARD_PAGES, so the runs before the newest stay as they are
+    while days are added."""
+    days = [list(day) for _, day in itertools.groupby(reversed(articles), key=lambda a: a.captured.day)]
+    runs: list[list[Article]] = [[]]
+    for day in days:
+        if runs[-1] and len(runs[-1]) + len(day) > RECENT_SHARD_PAGES:
+            runs.append([])
+        runs[-1].extend(day)
+    return [run[::-1] for run in reversed(runs)]
+
+
 def plan_shards(archive: Archive, language: str, site_fingerprint: str) -> tuple[Shard, ...]:
     """Archive + site language + the site-wide fingerprint (code, templates, config) → the shards, newest first.
 
     A shard's fingerprint covers what Pagefind reads of its pages: each article's content key
     (its file, as processed) and address, and the site-wide inputs. Not the tags (the tag list
     is data-pagefind-ignore) nor the links to neighbouring articles (outside data-pagefind-body),
-    which change as the archive grows, so a new article re-indexes its own month only.
+    which change as the archive grows, so a new article re-indexes its own run of days only.
     """
     try:
         version = importlib.metadata.version("pagefind-bin-extended")
     except importlib.metadata.PackageNotFoundError:
         version = "none"
     shards = []
-    for month in archive.months:
-        runs = _split_days(month.articles)
+    for index, month in enumerate(archive.months):
+        newest = index == 0 and len(month.articles) > RECENT_SHARD_PAGES
+        runs = _fill_days(month.articles) if newest else _split_days(month.articles)
         for number, run in enumerate(runs, start=1):
-            name = f"{month.year:04d}-{month.month:02d}" + (f"-{number}" if len(runs) > 1 else "")
             days = sorted({f"{a.captured.day:02d}" for a in run})
+            name = f"{month.year:04d}-{month.month:02d}"
+            if newest:  # named by its first day, which stays put as days are added
+                name += f"-from-{days[0]}"
+            elif len(runs) > 1:
+                name += f"-{number}"
             glob = f"{month.path.replace('archive/', 'articles/', 1)}" + (
                 f"{{{','.join(days)}}}/**/index.html" if len(runs) > 1 else "**/index.html")
             digest = hashlib.blake2b(f"{version}\0{language}\0{site_fingerprint}\0{glob}".encode(), digest_size=12)
             for article in run:
                 digest.update(f"{article.content_key}\0{article.path}\0".encode("utf-8", "surrogatepass"))
-            shards.append(Shard(name, glob, digest.hexdigest()))
+            shards.append(Shard(name, glob, digest.hexdigest(), len(run)))
     return tuple(shards)
 
 
@@ -134,11 +158,14 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def index_shards(site_dir: Path, live_dir: Path | None, shards: Sequence[Shard], language: str) -> int:
-    """A new site generation (+ the live one) + the planned shards → SITE/pagefind/ complete; → shards built.
+def index_shards(site_dir: Path, live_dir: Path | None, shards: Sequence[Shard], language: str,
+                 jobs: int = 1) -> int:
+    """A new site generation (+ the live one) + the planned shards (+ parallel Pagefind runs)
+    → SITE/pagefind/ complete; → shards built.
 
     A shard already right in this generation is kept, one right in the live generation is linked
-    from it, and only the rest run Pagefind.
+    from it, and only the rest run Pagefind: up to `jobs` at once, as long as the pages being
+    indexed together stay within SHARD_PAGES (Pagefind's memory grows with them).
     """
     bundle = site_dir / BUNDLE
     bundle.mkdir(exist_ok=True)
@@ -146,19 +173,52 @@ def index_shards(site_dir: Path, live_dir: Path | None, shards: Sequence[Shard],
     for folder in bundle.iterdir():  # shards of months that are gone, and leftovers of killed builds
         if folder.name not in wanted:
             shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
-    built = 0
+    to_build = []
     for shard in shards:
-        folder = bundle / shard.name
-        if _stamp(folder) == shard.fingerprint:
+        if _stamp(bundle / shard.name) == shard.fingerprint:
             continue
-        temporary = bundle / f".{shard.name}.new-{os.getpid()}"  # unique: a killed build's Pagefind may linger
-        shutil.rmtree(temporary, ignore_errors=True)
         live = live_dir / BUNDLE / shard.name if live_dir is not None else None
         if live is not None and _stamp(live) == shard.fingerprint:
-            shutil.copytree(live, temporary, copy_function=link_or_copy)
+            _replace(bundle / shard.name, lambda temporary, live=live: shutil.copytree(
+                live, temporary, copy_function=link_or_copy))
         else:
-            _run_pagefind(site_dir, shard, language, temporary)
-            built += 1
-        shutil.rmtree(folder, ignore_errors=True)
-        temporary.rename(folder)
-    return built
+            to_build.append(shard)
+    budget = _PageBudget(SHARD_PAGES)
+
+    def build(shard: Shard) -> None:
+        with budget.taken(shard.pages):
+            _replace(bundle / shard.name, lambda temporary: _run_pagefind(site_dir, shard, language, temporary))
+
+    with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+        list(pool.map(build, to_build))  # list(): raises the first SearchError
+    return len(to_build)
+
+
+def _replace(folder: Path, make: Callable[[Path], object]) -> None:
+    """A shard folder + a function filling a new folder → the folder replaced by a newly made one."""
+    temporary = folder.with_name(f".{folder.name}.new-{os.getpid()}")  # unique: a killed build's Pagefind may linger
+    shutil.rmtree(temporary, ignore_errors=True)
+    make(temporary)
+    shutil.rmtree(folder, ignore_errors=True)
+    temporary.rename(folder)
+
+
+class _PageBudget:
+    """How many pages Pagefind runs may index at once; a run bigger than the whole budget runs alone."""
+
+    def __init__(self, pages: int):
+        self.limit, self.used = pages, 0
+        self.changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def taken(self, pages: int) -> Iterator[None]:
+        """Wait until `pages` fit in the budget, hold them for the block."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.used == 0 or self.used + pages <= self.limit)
+            self.used += pages
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.used -= pages
+                self.changed.notify_all()

@@ -47,20 +47,24 @@ def group_by_month(articles: Sequence[Article]) -> list[MonthGroup]:
 
 def listing_pages(renderer: SiteRenderer, path: str, title: str, articles: Sequence[Article],
                   **values: Any) -> Iterator[Page]:
-    """One listing (folder path, heading, articles newest first) → its page, or its year pages."""
+    """One listing (folder path, heading, articles newest first) → its page; past YEAR_SPLIT articles,
+    a page of the newest ones plus one page per year."""
     if len(articles) <= YEAR_SPLIT:
         yield renderer.page("listing.html", path + "index.html", path, title=title, count=len(articles),
                             months=group_by_month(articles), years=[], year=None, base=path, **values)
         return
     by_year = [(y, list(g)) for y, g in itertools.groupby(articles, key=lambda a: a.captured.year)]
+    # The main page shows the newest YEAR_SPLIT articles, so the newest are one click from anywhere,
+    # and the count of every year. A year page shows its own articles and count and links the other
+    # years without counts, so a new article does not re-render every year page of its tags.
     years = [(y, len(arts)) for y, arts in by_year]
-    # The main page shows the newest year, so the newest articles are one click from anywhere.
     yield renderer.page("listing.html", path + "index.html", path, title=title, count=len(articles),
-                        months=group_by_month(by_year[0][1]), years=years, year=None, base=path, **values)
+                        months=group_by_month(articles[:YEAR_SPLIT]), years=years, year=None, base=path, **values)
+    links = [(y, None) for y, _ in by_year]
     for year, arts in by_year:
         page = f"{path}{year}/"
-        yield renderer.page("listing.html", page + "index.html", page, title=title, count=len(articles),
-                            months=group_by_month(arts), years=years, year=year, base=path, **values)
+        yield renderer.page("listing.html", page + "index.html", page, title=title, count=len(arts),
+                            months=group_by_month(arts), years=links, year=year, base=path, **values)
 
 
 def tag_pages(renderer: SiteRenderer) -> Iterator[Page]:

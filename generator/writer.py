@@ -268,3 +268,22 @@ def write_site(files: Iterable[PlannedFile], output: Path) -> WriteReport:
     prepared = prepare(files, output)
     publish(prepared)
     return prepared.report
+
+
+def mirror_first(prepared: Prepared) -> None:
+    """After a first build (no live site before it): the spare generation made a twin of the new one.
+
+    Hard links, so it costs a link per file. Without it, the first build that changes anything
+    would link every unchanged file into the spare generation: seconds at 100,000 articles.
+    """
+    if prepared.folder is None or prepared.live is not None:
+        return
+    state, built = prepared.folder.parent, prepared.folder.name
+    spare = GENERATIONS[1 - GENERATIONS.index(built)]
+    files = read_manifest(state, built)
+    if files is None:
+        return
+    (state / f"{spare}.manifest").unlink(missing_ok=True)  # incomplete until the end
+    shutil.rmtree(state / spare, ignore_errors=True)
+    shutil.copytree(state / built, state / spare, copy_function=link_or_copy)
+    _write_manifest(state, spare, files)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from generator.build import CACHE_FILE, build
 from generator.cache import ARTICLE_CONFIG_FIELDS
@@ -187,3 +188,30 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_site(archive: Path, tmp_
     fresh = tmp_path / "fresh"
     assert _cli_build(archive, fresh, tmp_path / "fresh-cache").wait() == 0
     assert snapshot(fresh) == previous, "after the kills the cached build equals a build from nothing"
+
+
+def test_a_new_article_changes_only_the_last_sitemap_part_and_its_own_year_pages(
+        archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import render, taxonomy
+
+    monkeypatch.setattr(render, "SITEMAP_MAX_URLS", 3)
+    monkeypatch.setattr(taxonomy, "YEAR_SPLIT", 2)
+    site = tmp_path / "site"
+    first = build(archive, site, config, cache_dir=tmp_path / "cache")
+    before = snapshot(site)
+    index = BeautifulSoup(before["sitemap.xml"], "xml")
+    parts = [loc.get_text().rsplit("/", 1)[1] for loc in index.find_all("loc")]
+    urls = [loc.get_text() for part in parts for loc in BeautifulSoup(before[part], "xml").find_all("loc")]
+    assert len(urls) == len(set(urls)) and all(len(BeautifulSoup(before[p], "xml").find_all("url")) <= 3
+                                               for p in parts)
+    assert {config.base_url + a.path for a in first.archive.articles} <= set(urls)
+    article_parts = [p for p in parts if p.startswith("sitemap-articles-")]
+    new_article(archive, "newest.txt", "朝鲜最新消息", "https://www.voachinese.com/a/newest.html",
+                1717807142000 + 3_600_000, "金正恩与普京在平壤会晤，朝鲜与俄罗斯签署协议。最新。")
+    build(archive, site, config, cache_dir=tmp_path / "cache")
+    diff = changed(before, snapshot(site))
+    # Articles are listed oldest first: the parts before the last one are full and stay as they were.
+    assert not set(article_parts[:-1]) & diff and (set(article_parts[-1:]) | {"sitemap.xml"}) & diff
+    # A tag's year pages other than the new article's year do not change.
+    old_years = [p for p in before if p.startswith("tags/") and p.count("/") == 3 and "/2023/" in p]
+    assert old_years and not set(old_years) & diff

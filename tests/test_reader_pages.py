@@ -171,7 +171,7 @@ def test_pagefind_output_is_deterministic_and_rebuilt_only_for_changed_shards(tm
     archive = tmp_path / "archive"
     shutil.copytree(SEEDS, archive)
     first = build(archive, tmp_path / "one", config, cache_dir=tmp_path / "cache")
-    build(archive, tmp_path / "two", config)
+    build(archive, tmp_path / "two", config, jobs=2)  # two Pagefind runs at once
     files = bundle_files(tmp_path / "one")
     assert files and files == bundle_files(tmp_path / "two") and first.shards_indexed == 2
     again = build(archive, tmp_path / "one", config, cache_dir=tmp_path / "cache")
@@ -201,3 +201,49 @@ def test_big_months_are_split_into_shards_of_whole_days(monkeypatch: pytest.Monk
     for run in runs:  # a day is never split between shards
         assert all(not {a.captured.day for a in run} & {a.captured.day for a in other} for other in runs
                    if other is not run)
+
+
+def test_the_newest_month_is_cut_into_small_runs_that_stay_put_as_days_are_added(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from generator import search
+
+    monkeypatch.setattr(search, "RECENT_SHARD_PAGES", 10)
+    days = [30] * 4 + [29] * 6 + [12] * 3 + [3] * 12 + [1] * 5  # newest first; day 3 alone exceeds 10
+    articles = [SimpleNamespace(captured=SimpleNamespace(day=d), n=i) for i, d in enumerate(days)]
+    runs = search._fill_days(articles)
+    assert [sorted({a.captured.day for a in run}) for run in runs] == [[30], [12, 29], [3], [1]]
+    assert [a for run in runs for a in run] == articles  # newest first, nothing lost or repeated
+    # A new day at the end of the month adds a run or grows the newest; the older runs stay as they were.
+    grown = search._fill_days([SimpleNamespace(captured=SimpleNamespace(day=31), n=-1)] * 3 + articles)
+    assert grown[1:] == runs[1:] and sorted({a.captured.day for a in grown[0]}) == [30, 31]
+    assert sorted({a.captured.day for a in search._fill_days([SimpleNamespace(captured=SimpleNamespace(day=31))] * 9
+                                                              + articles)[0]}) == [31]
+
+
+def test_pagefind_runs_share_a_page_budget() -> None:
+    import threading
+    import time
+
+    from generator.search import _PageBudget
+
+    budget, lock = _PageBudget(10), threading.Lock()
+    held, seen = [0], []
+
+    def run(pages: int) -> None:
+        with budget.taken(pages):
+            with lock:
+                held[0] += pages
+                seen.append(held[0])
+            time.sleep(0.02)
+            with lock:
+                held[0] -= pages
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in (6, 6, 4, 3, 25, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Never more than 10 pages at once, except the run bigger than the whole budget, which runs alone.
+    assert held[0] == 0 and len(seen) == 6 and all(pages <= 10 or pages == 25 for pages in seen)

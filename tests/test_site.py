@@ -14,7 +14,16 @@ from bs4 import BeautifulSoup
 from generator.build import BuildResult, build
 from generator.config import Config
 from generator.fingerprint import PlannedFile, bytes_fingerprint
-from generator.writer import WriteError, check_relative_path, state_folder, write_site
+from generator.writer import (
+    WriteError,
+    check_relative_path,
+    mirror_first,
+    prepare,
+    publish,
+    read_manifest,
+    state_folder,
+    write_site,
+)
 
 from .conftest import SEEDS
 
@@ -308,6 +317,27 @@ def test_writer_relinks_a_page_whose_fingerprint_changed_but_not_its_bytes(tmp_p
     assert sorted(p.name for p in out.resolve().rglob("*")) == ["a.html", "b.html", "c.html"]
 
 
+def test_a_first_build_leaves_a_twin_spare_generation_so_the_next_change_writes_only_itself(
+        tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    files = [planned(f"p{i}/index.html", f"page {i}".encode()) for i in range(20)]
+    first = prepare(files, out)
+    publish(first)
+    mirror_first(first)
+    state, live = state_folder(out), out.resolve()
+    spare = state / ("b" if live.name == "a" else "a")
+    assert read_manifest(state, spare.name) == read_manifest(state, live.name)
+    for i in range(20):
+        assert (spare / f"p{i}/index.html").samefile(live / f"p{i}/index.html")
+    # The next build writes its one change into the twin; everything else is already there.
+    second = prepare([*files[1:], planned("p0/index.html", b"changed")], out)
+    assert second.folder == spare and (second.report.written, second.report.unchanged) == (1, 19)
+    publish(second)
+    mirror_first(second)  # not a first build: nothing is mirrored
+    assert (out / "p0/index.html").read_bytes() == b"changed" and (live / "p0/index.html").read_bytes() == b"page 0"
+    assert (out / "p1/index.html").samefile(live / "p1/index.html")
+
+
 def test_writer_takes_over_a_site_written_before_generations(tmp_path: Path) -> None:
     out = tmp_path / "site"
     (out / "old").mkdir(parents=True)
@@ -355,7 +385,7 @@ def test_hostile_article_renders_safely(tmp_path: Path, config: Config) -> None:
 
 def test_an_article_that_crashes_processing_is_skipped_not_fatal(config: Config,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import gather
+    from generator import enrich
     from generator.build import load_archive
     from generator.enrich import process
 
@@ -364,7 +394,7 @@ def test_an_article_that_crashes_processing_is_skipped_not_fatal(config: Config,
             raise RecursionError("maximum recursion depth exceeded")
         return process(raw, cfg, key)
 
-    monkeypatch.setattr(gather, "process", fragile)
+    monkeypatch.setattr(enrich, "process", fragile)
     archive, files_seen = load_archive(SEEDS, config)
     assert files_seen == 3 and len(archive.articles) == 2
     [problem] = [p for p in archive.problems if p.severity == "error"]
