@@ -7,8 +7,11 @@ server-side code and no network.
 
 Pagefind has no incremental mode and costs several milliseconds per page, so the index is split
 into shards: one per month, or per run of days when a month holds more than SHARD_PAGES
-articles. A rebuild runs Pagefind only for the shards whose articles changed and takes the
-others from the live site; the search page merges all shards (Pagefind's mergeIndex). Output is
+articles. The newest month, where new articles land, is cut into runs of days of at most
+RECENT_SHARD_PAGES, filled from its first day, so the runs before the newest stay as they are;
+when a newer month begins, the month is re-indexed once in the ordinary way. A rebuild runs
+Pagefind only for the shards whose articles changed (several at once, within a page budget) and
+takes the others from the live site; the search page merges all shards (Pagefind's mergeIndex). Output is
 deterministic: the same pages give the same files (tested) — except Pagefind filters
 (`data-pagefind-filter`), whose values it writes in hash order, so pages use none.
 """

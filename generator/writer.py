@@ -11,7 +11,9 @@ changed are rendered, and only those whose bytes changed are written, into the o
 files equal to the live ones are hard-linked from it. Then a rename points the link at the new
 generation. So a reader (or a build killed at any moment) only ever sees a complete site, and a
 rebuild costs what changed, not what exists. A generation has a manifest only while it is
-complete; one left half-written by a killed build is rebuilt from the live one.
+complete; one left half-written by a killed build is rebuilt from the live one. After a first
+build, the other generation is made a twin of the new one (hard links), so that the next build
+that changes anything writes only what changed.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The cache codec (generator.codec) and packed tag candidates: what goes in comes back out, exactly."""
+"""The per-article data: the cache codec (generator.codec) and packed tag candidates give back exactly
+what went in; the language of a text is told by counting its scripts."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import codec
+from generator import codec, enrich
 from generator.config import Config
-from generator.enrich import process
+from generator.enrich import detect_language, process
 from generator.models import Problem, Processed, Skipped, TagCandidates
 from generator.reader import parse_article
 from tests.conftest import SEEDS
@@ -89,3 +90,26 @@ def test_the_article_cache_key_covers_the_article_work_and_not_the_rest() -> Non
     modules = _imported_modules(ARTICLE_MODULES)
     assert {"reader", "cleaner", "enrich", "tags", "codec", "models", "config"} <= modules
     assert not modules & {"render", "writer", "search", "gather", "cache", "build", "feeds"}
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Kim Jong Un met Vladimir Putin in Pyongyang on Wednesday.", "en"),
+    ("金正恩与普京周三在平壤会晤，朝鲜与俄罗斯签署协议。", "zh-Hans"),
+    ("金正恩與普京週三在平壤會晤，這個協議對於兩國關係來說很重要。", "zh-Hant"),
+    ("普京 (Vladimir Putin) 说：俄罗斯与朝鲜的合作是正常的。", "zh-Hans"),
+    ("", "zh-Hans"),
+])
+def test_language_is_told_by_counting_scripts(text: str, lang: str) -> None:
+    assert detect_language(text) == lang
+
+
+@given(st.text(alphabet=st.sampled_from("abcXYZ 中国们这个来说為們這個來說éß١\n"), max_size=80))
+def test_language_counts_are_those_of_a_plain_loop(text: str) -> None:
+    """The regular expressions count exactly what a loop over the characters counts."""
+    sample = text[:3000]
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in sample)
+    latin = sum(ch.isascii() and ch.isalpha() for ch in sample)
+    traditional = sum(ch in enrich._TRADITIONAL for ch in sample)
+    simplified = sum(ch in enrich._SIMPLIFIED for ch in sample)
+    expected = "en" if han * 4 < latin else "zh-Hant" if traditional > simplified else "zh-Hans"
+    assert detect_language(text) == expected
