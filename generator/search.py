@@ -6,13 +6,12 @@ never downloads anything) reads the article pages — only the element marked `d
 server-side code and no network.
 
 Pagefind has no incremental mode and costs several milliseconds per page, so the index is split
-into shards: one per month, or per run of days when a month holds more than SHARD_PAGES
-articles. The newest month, where new articles land, is cut into runs of days of at most
-RECENT_SHARD_PAGES, filled from its first day, so the runs before the newest stay as they are;
-when a newer month begins, the month is re-indexed once in the ordinary way. A rebuild runs
-Pagefind only for the shards whose articles changed (several at once, within a page budget) and
-takes the others from the live site; the search page merges all shards (Pagefind's mergeIndex). Output is
-deterministic: the same pages give the same files (tested) — except Pagefind filters
+into shards: each month is cut into runs of whole days of at most SHARD_PAGES articles, filled
+from the month's first day. New articles land at the end of the newest month, so the runs before
+the last one stay as they are, and a month's runs never depend on whether it is the newest. A
+rebuild runs Pagefind only for the shards whose articles changed (several at once, within a page
+budget) and takes the others from the live site; the search page merges all shards (Pagefind's
+mergeIndex). Output is deterministic: the same pages give the same files (tested) — except Pagefind filters
 (`data-pagefind-filter`), whose values it writes in hash order, so pages use none.
 """
 
@@ -37,10 +36,10 @@ from generator.models import Archive, Article
 from generator.writer import link_or_copy
 
 BUNDLE = "pagefind"  # folder of the shards inside the site
-SHARD_PAGES = 1000  # a month with more articles is split by days; bounds Pagefind's time and memory per run
-# The newest month, where new articles land, is cut into runs of days this small, filled from its
-# first day on: adding an article then re-indexes one small run, not a thousand pages.
-RECENT_SHARD_PAGES = 200
+# Articles per shard at most (a day with more is a shard alone). It bounds what adding one article
+# costs (its run is indexed again: about 5 ms a page) and Pagefind's memory (about 0.5 MB a page);
+# fewer, bigger shards would make each search fetch less.
+SHARD_PAGES = 600
 STAMP = ".newsarchive-shard"  # file in each shard folder holding the fingerprint it was built from
 
 
@@ -52,7 +51,7 @@ class SearchError(Exception):
 class Shard:
     """One independently built part of the search index."""
 
-    name: str  # folder under pagefind/, e.g. "2024-06" or "2024-06-2"
+    name: str  # folder under pagefind/: month and first day, e.g. "2024-06-from-01"
     glob: str  # Pagefind --glob selecting its article pages
     fingerprint: str  # digest of what its pages show to the index
     pages: int  # how many article pages it indexes
@@ -71,27 +70,14 @@ def pagefind_executable() -> Path:
         raise SearchError(f"the Pagefind binary is missing from pagefind-bin-extended: {error}") from error
 
 
-def _split_days(articles: Sequence[Article]) -> list[list[Article]]:
-    """One month's articles, newest first → runs of whole days, about equal, near SHARD_PAGES at most."""
-    parts = max(-(-len(articles) // SHARD_PAGES), 1)
-    runs: list[list[Article]] = [[]]
-    done = 0
-    for _, day in itertools.groupby(articles, key=lambda a: a.captured.day):
-        runs[-1].extend(day)
-        done = sum(len(run) for run in runs)
-        if done >= len(articles) * len(runs) / parts and len(runs) < parts:
-            runs.append([])
-    return [run for run in runs if run]
-
-
 def _fill_days(articles: Sequence[Article]) -> list[list[Article]]:
-    """The newest month's articles, newest first → runs of whole days, newest first, each filled from
-    the month's first day up to RECENT_SHARD_PAGES, so the runs before the newest stay as they are
-    while days are added."""
+    """One month's articles, newest first → runs of whole days, newest first, each filled from the
+    month's first day up to SHARD_PAGES, so the runs before the last stay as they are while days
+    are added."""
     days = [list(day) for _, day in itertools.groupby(reversed(articles), key=lambda a: a.captured.day)]
     runs: list[list[Article]] = [[]]
     for day in days:
-        if runs[-1] and len(runs[-1]) + len(day) > RECENT_SHARD_PAGES:
+        if runs[-1] and len(runs[-1]) + len(day) > SHARD_PAGES:
             runs.append([])
         runs[-1].extend(day)
     return [run[::-1] for run in reversed(runs)]
@@ -110,18 +96,12 @@ def plan_shards(archive: Archive, language: str, site_fingerprint: str) -> tuple
     except importlib.metadata.PackageNotFoundError:
         version = "none"
     shards = []
-    for index, month in enumerate(archive.months):
-        newest = index == 0 and len(month.articles) > RECENT_SHARD_PAGES
-        runs = _fill_days(month.articles) if newest else _split_days(month.articles)
-        for number, run in enumerate(runs, start=1):
+    for month in archive.months:
+        for run in _fill_days(month.articles):
             days = sorted({f"{a.captured.day:02d}" for a in run})
-            name = f"{month.year:04d}-{month.month:02d}"
-            if newest:  # named by its first day, which stays put as days are added
-                name += f"-from-{days[0]}"
-            elif len(runs) > 1:
-                name += f"-{number}"
-            glob = f"{month.path.replace('archive/', 'articles/', 1)}" + (
-                f"{{{','.join(days)}}}/**/index.html" if len(runs) > 1 else "**/index.html")
+            # Named by its first day and selecting its days by name: both stay put as days are added.
+            name = f"{month.year:04d}-{month.month:02d}-from-{days[0]}"
+            glob = f"{month.path.replace('archive/', 'articles/', 1)}{{{','.join(days)}}}/**/index.html"
             digest = hashlib.blake2b(f"{version}\0{language}\0{site_fingerprint}\0{glob}".encode(), digest_size=12)
             for article in run:
                 digest.update(f"{article.content_key}\0{article.path}\0".encode("utf-8", "surrogatepass"))

@@ -142,8 +142,9 @@ def test_search_page_and_pagefind_index(seed_site: tuple[Path, BuildResult]) -> 
     site, result = seed_site
     page = soup_of(site, "search/index.html")
     box = page.find(id="search")
-    months = [f"{m.year:04d}-{m.month:02d}" for m in result.archive.months]
-    assert len(months) == 2
+    # One shard per month here (few articles), named by the month and its first day.
+    months = [f"{m.year:04d}-{m.month:02d}-from-{m.articles[-1].captured.day:02d}" for m in result.archive.months]
+    assert len(months) == 2 and sorted(p.name for p in (site / BUNDLE).iterdir()) == sorted(months)
     # The newest shard carries the UI; the others are merged into its search.
     assert (site / "search" / box["data-bundle"]).resolve() == (site / BUNDLE / months[0] / "pagefind.js").resolve()
     assert [(site / "search" / m).resolve() for m in box["data-merge"].split()] == [
@@ -185,31 +186,16 @@ def test_pagefind_output_is_deterministic_and_rebuilt_only_for_changed_shards(tm
     after = (tmp_path / "one").resolve()
     old = sorted(p.relative_to(before) for p in (before / BUNDLE).rglob("*") if p.is_file())
     assert old and all((after / p).stat().st_ino == (before / p).stat().st_ino for p in old)
-    assert (after / BUNDLE / "2024-10" / "pagefind-entry.json").is_file()
+    assert len(list((after / BUNDLE).glob("2024-10-from-*/pagefind-entry.json"))) == 1
 
 
-def test_big_months_are_split_into_shards_of_whole_days(monkeypatch: pytest.MonkeyPatch) -> None:
-    from types import SimpleNamespace
-
-    from generator import search
-
-    monkeypatch.setattr(search, "SHARD_PAGES", 10)
-    days = [30] * 4 + [29] * 6 + [12] * 3 + [3] * 12 + [1] * 5  # 30 articles, newest first
-    articles = [SimpleNamespace(captured=SimpleNamespace(day=d)) for d in days]
-    runs = search._split_days(articles)
-    assert [len(r) for r in runs] == [10, 15, 5]
-    for run in runs:  # a day is never split between shards
-        assert all(not {a.captured.day for a in run} & {a.captured.day for a in other} for other in runs
-                   if other is not run)
-
-
-def test_the_newest_month_is_cut_into_small_runs_that_stay_put_as_days_are_added(
+def test_months_are_cut_into_runs_of_whole_days_that_stay_put_as_days_are_added(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from types import SimpleNamespace
 
     from generator import search
 
-    monkeypatch.setattr(search, "RECENT_SHARD_PAGES", 10)
+    monkeypatch.setattr(search, "SHARD_PAGES", 10)
     days = [30] * 4 + [29] * 6 + [12] * 3 + [3] * 12 + [1] * 5  # newest first; day 3 alone exceeds 10
     articles = [SimpleNamespace(captured=SimpleNamespace(day=d), n=i) for i, d in enumerate(days)]
     runs = search._fill_days(articles)
