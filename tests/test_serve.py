@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli, gather, serve
+from generator import cli, enrich, serve
 from generator.importer import Item, format_article
 from generator.render import TEMPLATES_DIR
 
@@ -136,13 +136,13 @@ def test_config_change_rebuilds_and_bad_config_is_reported(running: Running) -> 
 
 def test_rebuild_processes_only_the_changed_article(running: Running, monkeypatch: pytest.MonkeyPatch) -> None:
     processed: list[str] = []
-    real = gather.process
+    real = enrich.process
 
     def counting(raw, config, key):
         processed.append(raw.source_file)
         return real(raw, config, key)
 
-    monkeypatch.setattr(gather, "process", counting)
+    monkeypatch.setattr(enrich, "process", counting)
     path = new_article(running.seeds, "只处理这一篇", "https://example.com/news/only-this-one-777.html")
     wait_for(lambda: running.preview.build_number == 2, "the rebuild after a new file")
     assert processed == [path.name]

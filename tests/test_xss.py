@@ -44,7 +44,8 @@ FORBIDDEN_ELEMENTS = {"iframe", "frame", "frameset", "object", "embed", "applet"
                       "isindex", "xmp", "listing", "noembed", "noframes", "marquee", "video", "audio", "source",
                       "picture", "use", "foreignobject", "animate", "set", "image"}
 # The site's own scripts: keyboard shortcuts, search; site-relative, versioned.
-OWN_SCRIPT = re.compile(r"(\.\./)*(static/(keys|search)\.js\?v=[0-9a-f]+|pagefind/[0-9-]+/pagefind-ui\.js)")
+OWN_SCRIPT = re.compile(r"(\.\./)*(static/(keys|search)\.js\?v=[0-9a-f]+"
+                        r"|pagefind/[0-9]{4}-[0-9]{2}-from-[0-9]{2}/pagefind-ui\.js)")
 # Elements a Markdown renderer makes from Markdown syntax (and so may appear in a rendered copy).
 MARKDOWN_ELEMENTS = {"p", "a", "img", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "code", "pre", "blockquote",
                      "ul", "ol", "li", "hr", "br", "html", "body", "div"}
