@@ -22,6 +22,7 @@ import contextlib
 import functools
 import hashlib
 import importlib.metadata
+import itertools
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -183,11 +184,19 @@ class Cache:
         """Keys → {key: stored outcome} for those in the cache."""
         found: dict[str, Outcome] = {}
         shared: dict[tuple, object] = {}  # one Outlet object per publisher
-        wanted = list(keys)
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for key, blob in self.db.execute(f"SELECT key, outcome FROM outcomes WHERE key IN ({marks})", chunk):
+        wanted = set(keys)
+        if len(wanted) * 2 > self.db.execute("SELECT count(*) FROM outcomes").fetchone()[0]:
+            # Most of the table (every rebuild): one scan beats hundreds of lookups by key.
+            rows: Iterable[tuple[str, bytes]] = self.db.execute("SELECT key, outcome FROM outcomes")
+        else:
+            ordered = sorted(wanted)
+            chunks = (ordered[start : start + 500] for start in range(0, len(ordered), 500))
+            rows = itertools.chain.from_iterable(
+                self.db.execute(f"SELECT key, outcome FROM outcomes WHERE key IN ({','.join('?' * len(chunk))})",
+                                chunk)
+                for chunk in chunks)
+        for key, blob in rows:
+            if key in wanted:
                 found[key] = codec.loads(blob, shared)
         return found
 
