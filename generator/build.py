@@ -21,8 +21,8 @@ from generator.fingerprint import PlannedFile
 from generator.gather import Gathered, Progress, gather
 from generator.models import Archive, Article, Problem, Processed
 from generator.render import TEMPLATES_DIR, SiteRenderer
-from generator.search import index_shards
-from generator.writer import WriteReport, mirror_first, prepare, publish
+from generator.search import index_is_current, index_shards
+from generator.writer import WriteReport, live_folder, mirror_first, prepare, publish
 
 CACHE_FILE = "cache.sqlite3"
 
@@ -94,7 +94,11 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
         gathered = gather(input_dir, config, cache, jobs, progress)
         archive = archive_of(gathered, config)
         renderer = SiteRenderer(archive, config, cache.content, templates_dir)
-        prepared = prepare(site_files(renderer), output_dir)
+        # Pages can all be unchanged while the search index is out of date (a new Pagefind, or a
+        # change of code that leaves the pages' bytes alone): then a new generation is needed too.
+        live = live_folder(output_dir)
+        prepared = prepare(site_files(renderer), output_dir,
+                           new_generation=live is not None and not index_is_current(live, renderer.shards))
     shards = 0
     if prepared.folder is not None:
         shards = index_shards(prepared.folder, prepared.live, renderer.shards, config.language, jobs)

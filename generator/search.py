@@ -117,6 +117,11 @@ def _stamp(folder: Path) -> str:
         return ""
 
 
+def index_is_current(site_dir: Path, shards: Sequence[Shard]) -> bool:
+    """A site generation + the planned shards → True when every shard in it was built from its fingerprint."""
+    return all(_stamp(site_dir / BUNDLE / shard.name) == shard.fingerprint for shard in shards)
+
+
 def _run_pagefind(site_dir: Path, shard: Shard, language: str, output: Path) -> None:
     """Build one shard's index from the site's pages into output."""
     command = [

@@ -187,8 +187,16 @@ def _point(output: Path, generation: str) -> None:
     os.replace(temporary, output)
 
 
-def prepare(files: Iterable[PlannedFile], output: Path) -> Prepared:
-    """Planned files + output folder → the new generation written beside the live one (unless nothing changed).
+def live_folder(output: Path) -> Path | None:
+    """The output folder → the folder of its live generation, None when there is no site yet."""
+    output = Path(os.path.abspath(output))
+    live = live_generation(output)
+    return state_folder(output) / live if live else None
+
+
+def prepare(files: Iterable[PlannedFile], output: Path, new_generation: bool = False) -> Prepared:
+    """Planned files + output folder → the new generation written beside the live one (unless nothing
+    changed and no new_generation is asked for: the search index may need one when no page changed).
 
     Nothing readers see changes until publish().
     """
@@ -227,7 +235,7 @@ def prepare(files: Iterable[PlannedFile], output: Path) -> Prepared:
 
     removed = [p for p in live_files if p not in new]
     report = WriteReport(written=written, unchanged=len(new) - written, removed=len(removed), rendered=rendered)
-    if target_files is None and not removed and live is not None:  # the live site is already right
+    if target_files is None and not removed and live is not None and not new_generation:  # already right
         if rendered:  # ... but some fingerprints changed (code or templates did): remember the new ones
             _write_manifest(state, live, new)
         return Prepared(output=output, folder=None, live=live_dir, report=report)

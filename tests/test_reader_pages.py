@@ -233,3 +233,17 @@ def test_pagefind_runs_share_a_page_budget() -> None:
         thread.join()
     # Never more than 10 pages at once, except the run bigger than the whole budget, which runs alone.
     assert held[0] == 0 and len(seen) == 6 and all(pages <= 10 or pages == 25 for pages in seen)
+
+
+def test_an_out_of_date_search_index_is_rebuilt_even_when_no_page_changed(tmp_path: Path, config: Config) -> None:
+    # As after an upgrade of Pagefind or a change of code that leaves every page's bytes alone.
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    build(SEEDS, site, config, cache_dir=cache)
+    [stamp, *_] = sorted((site / BUNDLE).glob("*/.newsarchive-shard"))
+    stamp.write_text("built from something else", encoding="utf-8")
+    before = site.resolve()
+    again = build(SEEDS, site, config, cache_dir=cache)
+    assert again.shards_indexed == 1 and again.written is not None and again.written.written == 0
+    assert site.resolve() != before, "re-indexed in a new generation, never in the live one"
+    assert (site / BUNDLE / stamp.parent.name / ".newsarchive-shard").read_text() != "built from something else"
+    assert build(SEEDS, site, config, cache_dir=cache).shards_indexed == 0
