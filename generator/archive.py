@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from generator.config import TagsConfig
@@ -19,10 +19,15 @@ def _newest_first(article: Article) -> tuple[float, str]:
 
 def merge_duplicates(articles: Iterable[Article]) -> tuple[list[Article], list[Duplicate]]:
     """Articles → (one article per story, the captures dropped); the latest capture of a story wins."""
+    articles = list(articles)
+    seen = Counter(article.identity for article in articles)
+    # Most stories have one capture: only the others are grouped (100,000 small lists cost a second).
+    kept = [article for article in articles if seen[article.identity] == 1]
     by_identity: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
-        by_identity[article.identity].append(article)
-    kept, dropped = [], []
+        if seen[article.identity] > 1:
+            by_identity[article.identity].append(article)
+    dropped = []
     for identity, captures in sorted(by_identity.items()):
         captures.sort(key=lambda a: (a.captured.timestamp(), a.source_file), reverse=True)
         winner = captures[0]
@@ -37,10 +42,13 @@ def separate_colliding_paths(articles: list[Article]) -> tuple[list[Article], li
     The article whose identity sorts first keeps the plain slug; the others get a hash of their
     own identity appended, so each new slug is still a function of the article alone.
     """
+    seen = Counter(article.path for article in articles)
+    result = [article for article in articles if seen[article.path] == 1]  # the usual case, kept as is
     by_path: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
-        by_path[article.path].append(article)
-    result, warnings = [], []
+        if seen[article.path] > 1:
+            by_path[article.path].append(article)
+    warnings = []
     for path, group in sorted(by_path.items()):
         group.sort(key=lambda a: a.identity)
         result.append(group[0])
@@ -75,27 +83,29 @@ def group_outlets(articles: tuple[Article, ...]) -> tuple[OutletIndex, ...]:
     return tuple(sorted(indexes, key=lambda o: (-len(o.articles), o.outlet.key)))
 
 
-def tag_articles(articles: tuple[Article, ...], config: TagsConfig) -> tuple[Article, ...]:
-    """Articles with tag candidates → the same articles with their tags, scored across all of them."""
+def tag_articles(articles: tuple[Article, ...], config: TagsConfig) -> None:
+    """Articles with tag candidates → each given its tags, scored across all of them, in place.
+
+    In place, although Article is frozen: the articles are this build's own, decoded from the
+    cache for it, and nothing has seen them yet; a tagged copy of each cost 1.5 s and 100 MB at
+    100,000 articles.
+    """
     tags = assign_tags([a.tag_candidates for a in articles], [a.outlet.key for a in articles], config)
-    return tuple(with_tags(a, t) for a, t in zip(articles, tags, strict=True))
-
-
-def with_tags(article: Article, tags: tuple[str, ...]) -> Article:
-    """An article + its tags → a copy with those tags (dataclasses.replace, without re-running __init__)."""
-    tagged = object.__new__(Article)
-    tagged.__dict__.update(article.__dict__, tags=tags)  # a fresh copy no one else has seen yet
-    return tagged
+    for article, found in zip(articles, tags, strict=True):
+        object.__setattr__(article, "tags", found)
 
 
 def build_archive(articles: Iterable[Article], problems: Iterable[Problem] = (),
                   tags: TagsConfig | None = None) -> Archive:
-    """Every enriched article (+ problems met so far, + [tags] config to tag them) → the frozen Archive."""
+    """Every enriched article (+ problems met so far, + [tags] config to tag them) → the frozen Archive.
+
+    The articles must be the caller's own, seen by no one else yet: tagging sets their tags in place.
+    """
     unique, duplicates = merge_duplicates(articles)
     placed, collisions = separate_colliding_paths(unique)
     ordered = tuple(sorted(placed, key=_newest_first))
     if tags is not None:
-        ordered = tag_articles(ordered, tags)
+        tag_articles(ordered, tags)
     return Archive(
         articles=ordered,
         months=group_months(ordered),

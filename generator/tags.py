@@ -289,22 +289,30 @@ def _fixed_tags(terms: set[str], outlet: str, config: TagsConfig) -> list[str]:
     return list(dict.fromkeys(t for t in tags if t))
 
 
-def assign_tags(candidates: Sequence[Iterable[Candidate]], outlets: Sequence[str],
+def _terms(candidates: TagCandidates | Sequence[Candidate]) -> list[str]:
+    """An article's candidates → their terms (from packed candidates without unpacking the numbers)."""
+    if isinstance(candidates, TagCandidates):
+        return candidates.terms.split(TagCandidates.SEPARATOR) if candidates.terms else []
+    return [term for term, _, _ in candidates]
+
+
+def assign_tags(candidates: Sequence[TagCandidates | Sequence[Candidate]], outlets: Sequence[str],
                 config: TagsConfig) -> list[tuple[str, ...]]:
     """Every article's candidates + outlet keys (same order) → every article's tags, best first.
 
     Fixed tags come first and are always kept; scored tags fill up to `per_article`.
     """
-    df = Counter(term for article in candidates for term, _, _ in article)
+    df: Counter[str] = Counter()
+    for article in candidates:
+        df.update(_terms(article))
     total = len(candidates)
     # Per term, once (not per mention): its IDF, lowered for a term no other article shares.
     rank = {term: idf(term, count, total) * (1.0 if count >= config.min_articles else LONE_FACTOR)
             for term, count in df.items()}
     result = []
     for article, outlet in zip(candidates, outlets, strict=True):
-        items = list(article)
-        tags = _fixed_tags({_key(term) for term, _, _ in items}, outlet, config) if config.fixed else []
-        scored = sorted((-weight * rank[term], term) for term, count, weight in items
+        tags = _fixed_tags({_key(term) for term in _terms(article)}, outlet, config) if config.fixed else []
+        scored = sorted((-weight * rank[term], term) for term, count, weight in article
                         if count >= MIN_OCCURRENCES and term not in tags)
         room = max(config.per_article - len(tags), 0)
         tags += [term for _, term in scored[:room]]
