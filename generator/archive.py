@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from generator.config import TagsConfig
 from generator.models import Archive, Article, Duplicate, Month, OutletIndex, Problem
-from generator.tags import assign_tags, index_tags
+from generator.tagging import assign_tags, index_tags
 from generator.urls import short_hash
 
 

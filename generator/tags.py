@@ -1,13 +1,12 @@
-"""Tags (DESIGN §4): candidate terms per article, then TF-IDF across the archive. Pure functions.
+"""Tags (DESIGN §4), the per-article step: candidate terms and their weights. Pure functions.
 
 Two steps:
 - `extract_candidates(title, text, lang, config)` → the article's candidate terms with counts
   and weights. It depends on the article alone, so it is cached and run in parallel with the
   rest of the per-article work.
-- `assign_tags(candidates of every article, their outlets, config)` → each article's tags,
-  scored TF-IDF against the archive. A background IDF (from jieba's corpus) counts as
-  `BACKGROUND_DOCS` extra documents, so a three-article archive still ranks 普京 above a
-  name that one article mentions in passing.
+- `generator.tagging.assign_tags(candidates of every article, their outlets, config)` → each
+  article's tags, scored TF-IDF against the archive (a module of its own, so that changing how
+  tags are scored does not invalidate the cache of per-article work).
 
 Chinese is folded to Simplified (OpenCC) and segmented with part-of-speech tags (rjieba);
 candidates are proper nouns and configured terms. English candidates are runs of
@@ -16,12 +15,11 @@ capitalised words ("Kim Jong Un"), without titles and stop words.
 
 from __future__ import annotations
 
-import math
 import re
 import types
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,8 +30,7 @@ from generator.config import TagsConfig
 
 if TYPE_CHECKING:
     import rjieba
-from generator.models import Article, TagCandidates, TagIndex
-from generator.urls import safe_segment, short_hash
+from generator.models import TagCandidates
 
 DATA = Path(__file__).resolve().parent / "data"
 # (term, occurrences, weight): weight adds TITLE_WEIGHT per title mention, 10..20 per body
@@ -43,8 +40,6 @@ Candidate = tuple[str, int, int]
 TITLE_WEIGHT = 30
 FIRST_WEIGHT = 30
 MIN_OCCURRENCES = 2  # a term mentioned once is not what the article is about
-BACKGROUND_DOCS = 10_000  # how many documents the background IDF is worth
-LONE_FACTOR = 0.5  # a term no other article shares gets no tag page, so it ranks lower
 # rjieba part-of-speech tags of proper nouns: people, places, organisations, other names.
 PROPER = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
 # Characters that glue a preposition or particle onto a name in the dictionary ("和普京").
@@ -102,7 +97,7 @@ def clean_name(name: str) -> str:
 
 
 @lru_cache(maxsize=65_536)
-def _key(term: str) -> str:
+def term_key(term: str) -> str:
     """A term → the form terms are compared in: folded and case-folded."""
     return fold(term).casefold()
 
@@ -237,9 +232,9 @@ def _mentions(text: str, lang: str, config: TagsConfig) -> Iterator[tuple[str, i
 
 def extract_candidates(title: str, text: str, lang: str, config: TagsConfig) -> TagCandidates:
     """An article's title, plain text and language + [tags] config → its candidates, sorted by term."""
-    aliases = {_key(k): clean_name(v) for k, v in config.aliases.items()}
-    stop = {_key(w) for w in config.stop}
-    configured = {_key(t) for t in _configured_terms(config)}
+    aliases = {term_key(k): clean_name(v) for k, v in config.aliases.items()}
+    stop = {term_key(w) for w in config.stop}
+    configured = {term_key(t) for t in _configured_terms(config)}
     text = fold(text)
     length = max(len(text), 1)
     # (term, weight, where it is: 0 = title or start of text, 1 = end of text)
@@ -251,8 +246,8 @@ def extract_candidates(title: str, text: str, lang: str, config: TagsConfig) -> 
     weights: Counter[str] = Counter()
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for term, weight, where in mentions:
-        term = aliases.get(_key(term), term)
-        key = _key(term)
+        term = aliases.get(term_key(term), term)
+        key = term_key(term)
         if key in stop or (lang != "en" and term in STOP_ZH):
             continue
         if key not in counts:  # mentions come in reading order: title, then text
@@ -267,110 +262,3 @@ def extract_candidates(title: str, text: str, lang: str, config: TagsConfig) -> 
             spelling = min(spellings[key].items(), key=lambda item: (-item[1], item[0]))[0]
             result.append((spelling, count, weights[key]))
     return TagCandidates.pack(result)
-
-
-def background_idf(term: str) -> float:
-    """A term → its IDF in jieba's corpus (the median IDF when the corpus does not list it)."""
-    return BACKGROUND_IDF.get(term, DEFAULT_IDF)
-
-
-def idf(term: str, df: int, articles: int) -> float:
-    """A term, how many articles have it, archive size → IDF, the background counting as BACKGROUND_DOCS."""
-    expected = BACKGROUND_DOCS * math.exp(-background_idf(term))
-    return -math.log((df + expected) / (articles + BACKGROUND_DOCS))
-
-
-def _fixed_tags(terms: set[str], outlet: str, config: TagsConfig) -> list[str]:
-    """An article's candidate keys + outlet key → the tags config fixes for it, in config order."""
-    tags = []
-    for key, values in config.fixed.items():
-        if key == outlet or _key(key) in terms:
-            tags.extend(clean_name(v) for v in values)
-    return list(dict.fromkeys(t for t in tags if t))
-
-
-def _terms(candidates: TagCandidates | Sequence[Candidate]) -> list[str]:
-    """An article's candidates → their terms (from packed candidates without unpacking the numbers)."""
-    if isinstance(candidates, TagCandidates):
-        return candidates.terms.split(TagCandidates.SEPARATOR) if candidates.terms else []
-    return [term for term, _, _ in candidates]
-
-
-def assign_tags(candidates: Sequence[TagCandidates | Sequence[Candidate]], outlets: Sequence[str],
-                config: TagsConfig) -> list[tuple[str, ...]]:
-    """Every article's candidates + outlet keys (same order) → every article's tags, best first.
-
-    Fixed tags come first and are always kept; scored tags fill up to `per_article`.
-    """
-    df: Counter[str] = Counter()
-    for article in candidates:
-        df.update(_terms(article))
-    total = len(candidates)
-    # Per term, once (not per mention): its IDF, lowered for a term no other article shares.
-    rank = {term: idf(term, count, total) * (1.0 if count >= config.min_articles else LONE_FACTOR)
-            for term, count in df.items()}
-    result = []
-    for article, outlet in zip(candidates, outlets, strict=True):
-        tags = _fixed_tags({_key(term) for term in _terms(article)}, outlet, config) if config.fixed else []
-        scored = sorted((-weight * rank[term], term) for term, count, weight in article
-                        if count >= MIN_OCCURRENCES and term not in tags)
-        room = max(config.per_article - len(tags), 0)
-        tags += [term for _, term in scored[:room]]
-        result.append(tuple(tags))
-    return result
-
-
-def _segment_base(name: str) -> str:
-    """A tag → a path segment with no control, format (bidi) or unsafe characters and no trailing dot."""
-    visible = "".join("-" if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch for ch in name)
-    base = safe_segment(visible).rstrip(". ") or "-"
-    return "_" + base if base.casefold() in ("index.html", "feed.xml") else base
-
-
-def _hash(name: str, length: int) -> str:
-    """A name (even one holding lone surrogates) → `length` hex digits of its hash."""
-    return short_hash(name.encode("utf-8", "surrogatepass").decode("latin-1"), length)
-
-
-def segment_key(segment: str) -> str:
-    """A path segment → the form in which a case- or normalisation-insensitive file system compares it.
-
-    Upper-cased before case-folding: NTFS compares names upper-cased, which also merges
-    letters case-folding keeps apart (dotless ı and I).
-    """
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", segment).upper().casefold())
-
-
-def tag_segments(names: Iterable[str]) -> dict[str, str]:
-    """Tag names → one distinct path segment each, distinct even on case-insensitive file systems.
-
-    When several names clean up to one segment, the name that sorts first keeps it and the
-    others get a hash of their own name appended, so the result never depends on input order.
-    """
-    groups: dict[str, list[str]] = defaultdict(list)
-    for name in sorted(set(names)):
-        groups[segment_key(_segment_base(name))].append(name)
-    taken = set(groups)
-    segments = {}
-    for key in sorted(groups):
-        first, *others = groups[key]
-        segments[first] = _segment_base(first)
-        for name in others:
-            base, length = _segment_base(name).encode()[:180].decode("utf-8", "ignore"), 6
-            while segment_key(candidate := f"{base}-{_hash(name, length)}") in taken:
-                length += 2
-            taken.add(segment_key(candidate))
-            segments[name] = candidate
-    return segments
-
-
-def index_tags(articles: Sequence[Article], min_articles: int) -> tuple[TagIndex, ...]:
-    """Tagged articles, newest first → one TagIndex per tag with ≥ min_articles, most articles first."""
-    by_tag: dict[str, list[Article]] = defaultdict(list)
-    for article in articles:
-        for tag in article.tags:
-            by_tag[tag].append(article)
-    kept = {name: tuple(arts) for name, arts in by_tag.items() if len(arts) >= min_articles}
-    segments = tag_segments(kept)
-    indexes = [TagIndex(name, segments[name], arts) for name, arts in kept.items()]
-    return tuple(sorted(indexes, key=lambda t: (-len(t.articles), t.name)))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from generator.models import Archive, Article, TagIndex
-from generator.tags import tag_segments
+from generator.tagging import tag_segments
 
 if TYPE_CHECKING:
     from generator.render import Page, SiteRenderer

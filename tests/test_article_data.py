@@ -89,7 +89,7 @@ def test_the_article_cache_key_covers_the_article_work_and_not_the_rest() -> Non
 
     modules = _imported_modules(ARTICLE_MODULES)
     assert {"reader", "cleaner", "enrich", "tags", "codec", "models", "config"} <= modules
-    assert not modules & {"render", "writer", "search", "gather", "cache", "build", "feeds"}
+    assert not modules & {"render", "writer", "search", "gather", "cache", "build", "feeds", "archive", "tagging"}
 
 
 @pytest.mark.parametrize(("text", "lang"), [

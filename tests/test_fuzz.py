@@ -31,7 +31,8 @@ from generator.config import Config, TagsConfig
 from generator.enrich import process
 from generator.models import ArticleError, RawArticle
 from generator.reader import EARLIEST_MS, LATEST_MS, parse_article
-from generator.tags import assign_tags, clean_name, extract_candidates, tag_segments
+from generator.tagging import assign_tags, tag_segments
+from generator.tags import clean_name, extract_candidates
 from generator.urls import SLUG_MAX, article_slug, is_windows_reserved, normalize_url
 
 from .test_xss import audit, audit_fragment

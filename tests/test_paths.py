@@ -23,7 +23,8 @@ from generator.build import BuildResult, build
 from generator.cleaner import strip_illegal
 from generator.config import parse_config
 from generator.search import STAMP
-from generator.tags import clean_name, segment_key, tag_segments
+from generator.tagging import segment_key, tag_segments
+from generator.tags import clean_name
 from generator.urls import article_slug, is_windows_reserved, safe_segment
 
 from .conftest import TEST_CONFIG_TOML

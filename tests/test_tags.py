@@ -17,7 +17,8 @@ from generator.config import Config, parse_config
 from generator.enrich import process
 from generator.models import Article
 from generator.reader import parse_article
-from generator.tags import assign_tags, extract_candidates, fold, segment_key, tag_segments
+from generator.tagging import assign_tags, segment_key, tag_segments
+from generator.tags import extract_candidates, fold
 from generator.writer import check_relative_path, state_folder
 
 from .conftest import SEEDS, TEST_CONFIG_TOML
