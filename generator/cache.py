@@ -25,6 +25,7 @@ import importlib.metadata
 import itertools
 import os
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,8 @@ def code_fingerprint(article_work_only: bool = False) -> str:
         return modules is None or path.suffix != ".py" or path.parent != _PACKAGE or path.stem in modules
 
     digest = hashlib.blake2b(folder_fingerprint(_PACKAGE, counts).encode(), digest_size=16)
+    # The Python version: the cache codec's marshal format and unicodedata's tables go with it.
+    digest.update(f"python={sys.version_info[0]}.{sys.version_info[1]}".encode())
     for library in _LIBRARIES:
         try:
             digest.update(f"{library}={importlib.metadata.version(library)}".encode())
