@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import random
 import signal
@@ -19,6 +20,7 @@ from generator.cache import ARTICLE_CONFIG_FIELDS
 from generator.config import Config, parse_config
 from generator.enrich import process
 from generator.reader import parse_article
+from generator.writer import WriteError
 from tests.conftest import SEEDS, TEST_CONFIG_TOML
 from tests.messy import messy_archive, write_archive
 
@@ -215,3 +217,14 @@ def test_a_new_article_changes_only_the_last_sitemap_part_and_its_own_year_pages
     # A tag's year pages other than the new article's year do not change.
     old_years = [p for p in before if p.startswith("tags/") and p.count("/") == 3 and "/2023/" in p]
     assert old_years and not set(old_years) & diff
+
+
+def test_a_build_leaves_garbage_collection_as_it_found_it(tmp_path: Path) -> None:
+    """The build pauses the cyclic collector while loading and freezes the archive out of it after;
+    both are undone at the end, also when the build fails."""
+    build(SEEDS, tmp_path / "site", Config(), cache_dir=tmp_path / "cache")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(WriteError):
+        build(SEEDS, tmp_path / "file", Config(), cache_dir=tmp_path / "cache")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
