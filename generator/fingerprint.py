@@ -36,13 +36,22 @@ _FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass type → its field names 
 
 def _walk(value: Any, marks: Marks, out: list[str]) -> None:
     """A template value → the strings that identify it, appended to out."""
-    if isinstance(value, str):
+    # By exact type first, the kinds pages hold by the million; subclasses fall through to isinstance.
+    kind = type(value)
+    if kind is str:
         out.append(value)
-    elif isinstance(value, Article):
+    elif kind is Article:
         out.append(marks[id(value)])
-    elif isinstance(value, list | tuple):
+    elif kind is list or kind is tuple:
         out.append("[")
-        for item in value:  # the common items inline: listings hold thousands of articles
+        start = len(out)
+        try:  # a run of the archive's articles (listings hold thousands) in one C loop over their marks
+            out.extend(map(marks.__getitem__, map(id, value)))
+            out.append("]")
+            return
+        except KeyError:  # not all articles: the id of anything else is not a key, while the articles live
+            del out[start:]
+        for item in value:
             kind = type(item)
             if kind is Article:
                 out.append(marks[id(item)])
@@ -51,18 +60,29 @@ def _walk(value: Any, marks: Marks, out: list[str]) -> None:
             else:
                 _walk(item, marks, out)
         out.append("]")
-    elif value is None or isinstance(value, int | float | bool):
-        out.append(repr(value))
-    elif isinstance(value, date | datetime):
-        out.append(value.isoformat())
-    elif isinstance(value, dict):
+    elif kind is dict:
         out.append("{")
         # In the dict's own order, not sorted: the code that builds a page's values fixes the order,
         # and sorting cost a second a 100,000-article rebuild.
         for key, item in value.items():
             out.append(repr(key))
-            _walk(item, marks, out)
+            if type(item) is Article:
+                out.append(marks[id(item)])
+            else:
+                _walk(item, marks, out)
         out.append("}")
+    elif value is None or isinstance(value, int | float | bool):
+        out.append(repr(value))
+    elif isinstance(value, Article):  # subclasses of the kinds above, as their base kind
+        out.append(marks[id(value)])
+    elif isinstance(value, str):
+        out.append(str(value))
+    elif isinstance(value, list | tuple):
+        _walk(list(value), marks, out)
+    elif isinstance(value, dict):
+        _walk(dict(value), marks, out)
+    elif isinstance(value, date | datetime):
+        out.append(value.isoformat())
     elif dataclasses.is_dataclass(value):
         names = _FIELDS.get(type(value))
         if names is None:
@@ -84,6 +104,11 @@ def fingerprint(site: str, name: str, values: dict[str, Any], marks: Marks) -> s
     except KeyError as error:  # only the archive's own Article objects have marks
         raise ValueError(f"{name}: an Article that is not in the archive was handed to a template") from error
     return hashlib.blake2b("\x1f".join(out).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def text_digest(text: str) -> str:
+    """Any text → a short digest of it (16 hex digits)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 def bytes_fingerprint(data: bytes) -> str:

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from generator import __version__, taxonomy
 from generator.cache import code_fingerprint, folder_fingerprint
 from generator.config import Config
-from generator.fingerprint import PlannedFile, bytes_fingerprint, fingerprint
+from generator.fingerprint import PlannedFile, bytes_fingerprint, fingerprint, text_digest
 from generator.i18n import STRINGS, format_day, format_time, month_title
 from generator.models import Archive, Article, Content, Month
 from generator.search import plan_shards
@@ -105,6 +105,16 @@ def article_json_ld(article: Article, canonical: str) -> dict[str, Any]:
     return data
 
 
+def _month_key(month: Month | None) -> tuple[int, int] | None:
+    """A month (or None) → its (year, month): what a page that only links to it depends on."""
+    return None if month is None else (month.year, month.month)
+
+
+def _same(value: Any) -> Any:
+    """A value → itself (a lazy value that is already there)."""
+    return value
+
+
 def group_by_day(articles: tuple[Article, ...] | list[Article]) -> list[tuple[date, list[Article]]]:
     """Articles, newest first → [(day, articles of that day)], newest day first."""
     return [(day, list(group)) for day, group in itertools.groupby(articles, key=lambda a: a.captured.date())]
@@ -142,10 +152,12 @@ class SiteRenderer:
         self.marks = {id(article): self.mark(article) for article in archive.articles}
 
     def mark(self, article: Article) -> str:
-        """An article → what identifies it in fingerprints: its content key plus what the archive added."""
+        """An article → what identifies it in fingerprints: a digest of its content key plus what the
+        archive added. A digest, because listings and feeds hand over the same article again and again:
+        full marks made 500 MB of text to hash in a 100,000-article rebuild."""
         links = [path for _, path in self.shared["tag_links"](article.tags)]
-        return "\x1e".join([article.content_key, article.path, *article.tags, *links,
-                             self.shared["source_path"](article.outlet.key)])
+        return text_digest("\x1e".join([article.content_key, article.path, *article.tags, *links,
+                                         self.shared["source_path"](article.outlet.key)]))
 
     def plan(self, kind: str, path: str, values: dict[str, Any], make: Callable[[], bytes]) -> PlannedFile:
         """Kind of file + its path + the values it is made from + a function making it → the planned file."""
@@ -153,7 +165,11 @@ class SiteRenderer:
 
     def page(self, template: str, page_file: str, canonical_path: str,
              lazy: dict[str, Callable[[], Any]] | None = None, **values: Any) -> Page:
-        """One template + its values (+ values loaded only when rendering) → the planned page."""
+        """One template + its values (+ values made only when rendering) → the planned page.
+
+        Only `values` are fingerprinted, so a lazy value must follow from them: an article's content
+        (its content key is in its mark), or a grouping of articles that are among the values.
+        """
 
         def render() -> bytes:
             loaded = {name: load() for name, load in (lazy or {}).items()}
@@ -172,8 +188,9 @@ class SiteRenderer:
         if len(self.archive.articles) > len(latest) and latest:
             last = latest[-1].captured
             older_month = next((m for m in self.archive.months if (m.year, m.month) <= (last.year, last.month)), None)
-        return self.page("index.html", "index.html", "", days=group_by_day(latest),
-                         older_month=older_month, total=len(self.archive.articles))
+        return self.page("index.html", "index.html", "", lazy={"days": lambda: group_by_day(latest),
+                                                              "older_month": lambda: older_month},
+                         latest=latest, older=_month_key(older_month), total=len(self.archive.articles))
 
     def archive_index(self) -> Page:
         """/archive/: every year with its months, counts and a bar chart."""
@@ -190,8 +207,11 @@ class SiteRenderer:
         for i, month in enumerate(months):
             newer = months[i - 1] if i > 0 else None
             older = months[i + 1] if i + 1 < len(months) else None
-            yield self.page("month.html", month.path + "index.html", month.path, month=month,
-                            days=group_by_day(month.articles), newer=newer, older=older)
+            # The neighbours by their year and month only: their articles are not on this page.
+            yield self.page("month.html", month.path + "index.html", month.path,
+                            lazy={"days": functools.partial(group_by_day, month.articles),
+                                  "newer": functools.partial(_same, newer), "older": functools.partial(_same, older)},
+                            month=month, newer_month=_month_key(newer), older_month=_month_key(older))
 
     def same_source_neighbours(self) -> dict[str, tuple[Article | None, Article | None]]:
         """Archive → {article path: (newer, older) article from the same publisher}."""
@@ -222,17 +242,20 @@ class SiteRenderer:
         oldest first, so that a new article changes only the last part."""
         listings = [("", None), ("archive/", None)]
         listings += [(m.path, m.articles[0].captured) for m in self.archive.months]
-        articles = [(a.path, a.captured) for a in self.archive.articles]
+        articles = self.archive.articles  # as articles, not (path, date) pairs: fingerprinted by their marks
         listings_after = taxonomy.sitemap_entries(self.archive)
         if len(listings) + len(articles) + len(listings_after) <= SITEMAP_MAX_URLS:
-            yield self.page("sitemap.xml", "sitemap.xml", "sitemap.xml", entries=listings + articles + listings_after)
+            yield self.page("sitemap.xml", "sitemap.xml", "sitemap.xml", entries=listings, articles=articles,
+                            entries_after=listings_after)
             return
         parts = []
-        for kind, entries in (("pages", listings + listings_after), ("articles", articles[::-1])):
-            for n, start in enumerate(range(0, len(entries), SITEMAP_MAX_URLS), start=1):
+        for kind, rows in (("pages", listings + listings_after), ("articles", articles[::-1])):
+            for n, start in enumerate(range(0, len(rows), SITEMAP_MAX_URLS), start=1):
                 part = f"sitemap-{kind}-{n}.xml"
                 parts.append(part)
-                yield self.page("sitemap.xml", part, part, entries=entries[start : start + SITEMAP_MAX_URLS])
+                chunk = rows[start : start + SITEMAP_MAX_URLS]
+                yield self.page("sitemap.xml", part, part, entries=chunk if kind == "pages" else [],
+                                articles=chunk if kind == "articles" else (), entries_after=[])
         yield self.page("sitemap-index.xml", "sitemap.xml", "sitemap.xml", parts=parts)
 
     def static_files(self) -> Iterator[Page]:

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given
+from hypothesis import strategies as st
 
+from generator import taxonomy
 from generator.build import CACHE_FILE, build
 from generator.cache import ARTICLE_CONFIG_FIELDS
 from generator.config import Config, parse_config
@@ -228,3 +234,13 @@ def test_a_build_leaves_garbage_collection_as_it_found_it(tmp_path: Path) -> Non
     with pytest.raises(WriteError):
         build(SEEDS, tmp_path / "file", Config(), cache_dir=tmp_path / "cache")
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+@given(st.lists(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2030, 12, 31)), max_size=60))
+def test_year_runs_by_bisection_match_grouping_every_article(moments: list[datetime]) -> None:
+    articles = [SimpleNamespace(captured=moment) for moment in sorted(moments, reverse=True)]
+    runs = taxonomy.year_runs(articles)  # type: ignore[arg-type]
+    grouped = [(year, len(list(group))) for year, group in itertools.groupby(articles, key=lambda a: a.captured.year)]
+    assert [(year, end - start) for year, start, end in runs] == grouped
+    assert all(end == next_start for (_, _, end), (_, next_start, _) in itertools.pairwise(runs))
+    assert (runs[0][1], runs[-1][2]) == (0, len(articles)) if runs else not articles
