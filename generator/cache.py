@@ -17,30 +17,24 @@ mid-write leaves a usable cache; a database that cannot be opened is set aside a
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import functools
 import hashlib
-import importlib.metadata
 import itertools
 import os
 import sqlite3
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator import codec
 from generator.config import Config
+from generator.fingerprint import code_fingerprint
 from generator.models import Content, Outcome
 
 SCHEMA = 2  # bump when the tables change; an older database is emptied
 RACY_NS = 2_000_000_000  # a file modified this close to its hashing is hashed again next time
 # The config fields enrich.process reads: part of every key (tested: the other fields do not change it).
 ARTICLE_CONFIG_FIELDS = ("timezone", "sources", "tags")
-# Libraries whose version changes what the per-article work produces.
-_LIBRARIES = ("nh3", "beautifulsoup4", "lxml", "markdownify", "rjieba", "opencc", "charset-normalizer")
-_PACKAGE = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,59 +55,13 @@ class FileStat:
 # The modules whose code decides what the per-article work produces; the modules they import
 # from the package are found by code_fingerprint itself, so a new import is never missed.
 ARTICLE_MODULES = ("reader", "enrich", "codec")
+# Libraries whose version changes what the per-article work produces.
+ARTICLE_LIBRARIES = ("nh3", "beautifulsoup4", "lxml", "markdownify", "rjieba", "opencc", "charset-normalizer")
 
 
-def _imported_modules(roots: Iterable[str]) -> set[str]:
-    """Module names in the package → those modules plus every package module they import, transitively."""
-    found: set[str] = set()
-    pending = list(roots)
-    while pending:
-        name = pending.pop()
-        if name in found:
-            continue
-        found.add(name)
-        tree = ast.parse((_PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("generator."):
-                pending.append(node.module.split(".")[1])
-            elif isinstance(node, ast.ImportFrom) and node.module == "generator":
-                pending.extend(alias.name for alias in node.names if (_PACKAGE / f"{alias.name}.py").exists())
-            elif isinstance(node, ast.Import):
-                pending.extend(a.name.split(".")[1] for a in node.names if a.name.startswith("generator."))
-    return found
-
-
-def folder_fingerprint(folder: Path, counts: Callable[[Path], bool] = lambda path: True) -> str:
-    """A folder (+ which files count) → digest of the names and bytes of its files, __pycache__ left out."""
-    digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and counts(path):
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-@functools.cache
-def code_fingerprint(article_work_only: bool = False) -> str:
-    """The package's source and data files (+ library versions) → a digest that changes with any of them.
-
-    With article_work_only, only the modules the per-article work runs (and the data files they
-    read) count, so a change to rendering does not throw the article cache away.
-    """
-    modules = _imported_modules(ARTICLE_MODULES) if article_work_only else None
-
-    def counts(path: Path) -> bool:
-        """Other modules than the per-article ones are left out when asked; data files always count."""
-        return modules is None or path.suffix != ".py" or path.parent != _PACKAGE or path.stem in modules
-
-    digest = hashlib.blake2b(folder_fingerprint(_PACKAGE, counts).encode(), digest_size=16)
-    # The Python version: the cache codec's marshal format and unicodedata's tables go with it.
-    digest.update(f"python={sys.version_info[0]}.{sys.version_info[1]}".encode())
-    for library in _LIBRARIES:
-        try:
-            digest.update(f"{library}={importlib.metadata.version(library)}".encode())
-        except importlib.metadata.PackageNotFoundError:
-            digest.update(f"{library}=none".encode())
-    return digest.hexdigest()
+def article_code() -> str:
+    """→ the fingerprint of the code and libraries of the per-article work (part of every article key)."""
+    return code_fingerprint(ARTICLE_MODULES, ARTICLE_LIBRARIES)
 
 
 def key_prefix(config: Config, code: str) -> bytes:

@@ -9,10 +9,15 @@ does not know is an error, so no input can be silently left out of a fingerprint
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import functools
 import hashlib
-from collections.abc import Callable
+import importlib.metadata
+import sys
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from generator.models import Article
@@ -29,6 +34,63 @@ class PlannedFile:
     path: str  # site-relative path, e.g. "articles/2024/06/08/slug/index.html"
     fingerprint: str  # digest of everything its bytes depend on
     render: Callable[[], bytes]  # makes the bytes; called only when the fingerprint is new
+
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+def imported_modules(roots: Iterable[str], leave_out: Iterable[str] = ()) -> set[str]:
+    """Module names in the package (+ modules not to follow) → those modules plus every package module
+    they import, transitively."""
+    found: set[str] = set(leave_out)
+    pending = list(roots)
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        found.add(name)
+        tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("generator."):
+                pending.append(node.module.split(".")[1])
+            elif isinstance(node, ast.ImportFrom) and node.module == "generator":
+                pending.extend(alias.name for alias in node.names if (PACKAGE / f"{alias.name}.py").exists())
+            elif isinstance(node, ast.Import):
+                pending.extend(a.name.split(".")[1] for a in node.names if a.name.startswith("generator."))
+    return found - set(leave_out)
+
+
+def folder_fingerprint(folder: Path, counts: Callable[[Path], bool] = lambda path: True) -> str:
+    """A folder (+ which files count) → digest of the names and bytes of its files, __pycache__ left out."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and counts(path):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_fingerprint(roots: tuple[str, ...], libraries: tuple[str, ...], leave_out: tuple[str, ...] = ()) -> str:
+    """Package modules + libraries (+ modules not to follow) → a digest of the source of those modules and
+    all they import, the package's data files, the libraries' versions and the Python version.
+
+    Only what a stage runs counts, so that a change elsewhere does not throw its cached work away.
+    """
+    modules = imported_modules(roots, leave_out)
+
+    def counts(path: Path) -> bool:
+        """Modules outside the closure are left out; data files always count."""
+        return path.suffix != ".py" or path.parent != PACKAGE or path.stem in modules
+
+    digest = hashlib.blake2b(folder_fingerprint(PACKAGE, counts).encode(), digest_size=16)
+    # The Python version: the cache codec's marshal format and unicodedata's tables go with it.
+    digest.update(f"python={sys.version_info[0]}.{sys.version_info[1]}".encode())
+    for library in libraries:
+        try:
+            digest.update(f"{library}={importlib.metadata.version(library)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{library}=none".encode())
+    return digest.hexdigest()
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass type → its field names (dataclasses.fields is slow)

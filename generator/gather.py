@@ -18,8 +18,8 @@ from generator import codec
 from generator.cache import (
     Cache,
     FileStat,
+    article_code,
     article_key,
-    code_fingerprint,
     content_digest,
     key_prefix,
 )
@@ -96,7 +96,7 @@ def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,
            progress: Progress = lambda items, total: items) -> Gathered:
     """Archive folder + config + cache + worker count → every file's outcome (cache updated)."""
     started = time.time_ns()  # comparable with file mtimes
-    prefix = key_prefix(config, code_fingerprint(article_work_only=True))
+    prefix = key_prefix(config, article_code())
     files = [(name, path, FileStat.of(stat)) for name, path, stat in scan_folder(folder)]
     trusted = cache.known_digests()
     keys: dict[str, str] = {}

@@ -22,9 +22,15 @@ import jinja2
 from markupsafe import Markup
 
 from generator import __version__, taxonomy
-from generator.cache import code_fingerprint, folder_fingerprint
 from generator.config import Config
-from generator.fingerprint import PlannedFile, bytes_fingerprint, fingerprint, text_digest
+from generator.fingerprint import (
+    PlannedFile,
+    bytes_fingerprint,
+    code_fingerprint,
+    fingerprint,
+    folder_fingerprint,
+    text_digest,
+)
 from generator.i18n import STRINGS, format_day, format_time, month_title
 from generator.models import Archive, Article, Content, Month
 from generator.search import plan_shards
@@ -33,6 +39,10 @@ from generator.urls import absolute_url, relative_url
 Page = PlannedFile
 Contents = Callable[[str], Content]  # article content key → its HTML and Markdown
 SITEMAP_MAX_URLS = 50_000
+# The modules that make pages, feeds and the search index; with what they import, their code is part of
+# every page's fingerprint. The writer is left out: it copies the bytes it is given.
+PAGE_MODULES = ("render", "feeds", "jsonfeed", "taxonomy", "search")
+PAGE_LIBRARIES = ("jinja2", "markupsafe", "feedgen", "lxml")
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -129,7 +139,8 @@ class SiteRenderer:
         self.contents = contents
         self.templates_dir = templates_dir
         # Everything every page depends on: the code, the templates and assets, the config.
-        self.site_fingerprint = f"{code_fingerprint()}:{folder_fingerprint(templates_dir)}:{config!r}"
+        code = code_fingerprint(PAGE_MODULES, PAGE_LIBRARIES, leave_out=("writer",))
+        self.site_fingerprint = f"{code}:{folder_fingerprint(templates_dir)}:{config!r}"
         self.env = make_environment(templates_dir)
         lang = config.language
         self.env.filters["day"] = lambda moment: format_day(moment, lang)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from generator import codec, enrich
 from generator.config import Config
 from generator.enrich import detect_language, process
+from generator.fingerprint import imported_modules
 from generator.models import Problem, Processed, Skipped, TagCandidates
 from generator.reader import parse_article
 from tests.conftest import SEEDS
@@ -90,11 +91,21 @@ def test_packed_candidates_iterate_as_sorted_triples(items: list[tuple[str, int,
 
 
 def test_the_article_cache_key_covers_the_article_work_and_not_the_rest() -> None:
-    from generator.cache import ARTICLE_MODULES, _imported_modules
+    from generator.cache import ARTICLE_MODULES
 
-    modules = _imported_modules(ARTICLE_MODULES)
+    modules = imported_modules(ARTICLE_MODULES)
     assert {"reader", "cleaner", "enrich", "tags", "codec", "models", "config"} <= modules
     assert not modules & {"render", "writer", "search", "gather", "cache", "build", "feeds", "archive", "tagging"}
+
+
+def test_page_fingerprints_cover_the_page_making_code_and_not_the_pipeline() -> None:
+    """A change to how files are gathered, cached or written cannot change a page's bytes (those follow
+    from the values, which are fingerprinted), so it must not re-render 200,000 pages either."""
+    from generator.render import PAGE_MODULES
+
+    modules = imported_modules(PAGE_MODULES, leave_out=("writer",))
+    assert {"render", "feeds", "jsonfeed", "taxonomy", "search", "tagging", "i18n", "urls"} <= modules
+    assert not modules & {"writer", "gather", "cache", "build", "archive", "cli", "codec", "reader", "enrich"}
 
 
 @pytest.mark.parametrize(("text", "lang"), [
