@@ -115,14 +115,10 @@ def article_json_ld(article: Article, canonical: str) -> dict[str, Any]:
     return data
 
 
-def _month_key(month: Month | None) -> tuple[int, int] | None:
-    """A month (or None) → its (year, month): what a page that only links to it depends on."""
-    return None if month is None else (month.year, month.month)
-
-
-def _same(value: Any) -> Any:
-    """A value → itself (a lazy value that is already there)."""
-    return value
+def month_link(month: Month | None) -> Month | None:
+    """A month (or None) → the same month without its articles: what a page that only links to it
+    shows, and so all its fingerprint needs to cover."""
+    return None if month is None else Month(month.year, month.month, ())
 
 
 def group_by_day(articles: tuple[Article, ...] | list[Article]) -> list[tuple[date, list[Article]]]:
@@ -199,9 +195,8 @@ class SiteRenderer:
         if len(self.archive.articles) > len(latest) and latest:
             last = latest[-1].captured
             older_month = next((m for m in self.archive.months if (m.year, m.month) <= (last.year, last.month)), None)
-        return self.page("index.html", "index.html", "", lazy={"days": lambda: group_by_day(latest),
-                                                              "older_month": lambda: older_month},
-                         latest=latest, older=_month_key(older_month), total=len(self.archive.articles))
+        return self.page("index.html", "index.html", "", lazy={"days": functools.partial(group_by_day, latest)},
+                         latest=latest, older_month=month_link(older_month), total=len(self.archive.articles))
 
     def archive_index(self) -> Page:
         """/archive/: every year with its months, counts and a bar chart."""
@@ -218,11 +213,9 @@ class SiteRenderer:
         for i, month in enumerate(months):
             newer = months[i - 1] if i > 0 else None
             older = months[i + 1] if i + 1 < len(months) else None
-            # The neighbours by their year and month only: their articles are not on this page.
             yield self.page("month.html", month.path + "index.html", month.path,
-                            lazy={"days": functools.partial(group_by_day, month.articles),
-                                  "newer": functools.partial(_same, newer), "older": functools.partial(_same, older)},
-                            month=month, newer_month=_month_key(newer), older_month=_month_key(older))
+                            lazy={"days": functools.partial(group_by_day, month.articles)},
+                            month=month, newer=month_link(newer), older=month_link(older))
 
     def same_source_neighbours(self) -> dict[str, tuple[Article | None, Article | None]]:
         """Archive → {article path: (newer, older) article from the same publisher}."""
@@ -291,9 +284,3 @@ class SiteRenderer:
         yield self.page("robots.txt", "robots.txt", "robots.txt")
         yield from self.sitemaps()
         yield from self.static_files()
-
-
-def render_site(archive: Archive, config: Config, contents: Contents,
-                templates_dir: Path = TEMPLATES_DIR) -> Iterator[Page]:
-    """Archive + config + content store → every page of the site, planned."""
-    return SiteRenderer(archive, config, contents, templates_dir).pages()
