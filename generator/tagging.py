@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from generator.config import TagsConfig
 from generator.models import Article, TagCandidates, TagIndex
@@ -33,11 +33,14 @@ def idf(term: str, df: int, articles: int) -> float:
     return -math.log((df + expected) / (articles + BACKGROUND_DOCS))
 
 
-def _fixed_tags(terms: set[str], outlet: str, config: TagsConfig) -> list[str]:
-    """An article's candidate keys + outlet key → the tags config fixes for it, in config order."""
+def _fixed_tags(terms: Iterable[str], outlet: str, config: TagsConfig) -> list[str]:
+    """An article's candidate terms + outlet key → the tags config fixes for it, in config order."""
+    if not config.fixed:
+        return []
+    keys = {term_key(term) for term in terms}
     tags = []
     for key, values in config.fixed.items():
-        if key == outlet or term_key(key) in terms:
+        if key == outlet or term_key(key) in keys:
             tags.extend(clean_name(v) for v in values)
     return list(dict.fromkeys(t for t in tags if t))
 
@@ -49,27 +52,44 @@ def _terms(candidates: TagCandidates | Sequence[Candidate]) -> list[str]:
     return [term for term, _, _ in candidates]
 
 
-def assign_tags(candidates: Sequence[TagCandidates | Sequence[Candidate]], outlets: Sequence[str],
-                config: TagsConfig) -> list[tuple[str, ...]]:
-    """Every article's candidates + outlet keys (same order) → every article's tags, best first.
+def _best(candidates: TagCandidates | Sequence[Candidate], fixed: list[str], ranks: Mapping[str, float],
+          room: int) -> tuple[str, ...]:
+    """An article's candidates + its fixed tags + each term's rank → its tags: the fixed, then the best scored."""
+    scored = sorted((-weight * ranks[term], term) for term, count, weight in candidates
+                    if count >= MIN_OCCURRENCES and term not in fixed)
+    return tuple(fixed + [term for _, term in scored[:max(room - len(fixed), 0)]])
 
+
+def assign_tags(candidates: Sequence[TagCandidates | Sequence[Candidate]], outlets: Sequence[str],
+                periods: Sequence[tuple[int, int]], config: TagsConfig) -> list[tuple[str, ...]]:
+    """Every article's candidates, outlet key and (year, month), in one order → every article's tags, best first.
+
+    An article's terms are weighed against the articles of its month and the months before,
+    not the whole archive: a new article leaves the tags of older months alone (a back-filled
+    one retags the months after it), and the same input still gives the same tags. Whether a
+    term is shared at all (then its tag gets a page) is counted across the whole archive.
     Fixed tags come first and are always kept; scored tags fill up to `per_article`.
     """
+    terms = [_terms(article) for article in candidates]
+    everywhere = Counter(term for article in terms for term in article)
+    by_period: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for position, period in enumerate(periods):
+        by_period[period].append(position)
+    result: list[tuple[str, ...]] = [()] * len(candidates)
     df: Counter[str] = Counter()
-    for article in candidates:
-        df.update(_terms(article))
-    total = len(candidates)
-    # Per term, once (not per mention): its IDF, lowered for a term no other article shares.
-    rank = {term: idf(term, count, total) * (1.0 if count >= config.min_articles else LONE_FACTOR)
-            for term, count in df.items()}
-    result = []
-    for article, outlet in zip(candidates, outlets, strict=True):
-        tags = _fixed_tags({term_key(term) for term in _terms(article)}, outlet, config) if config.fixed else []
-        scored = sorted((-weight * rank[term], term) for term, count, weight in article
-                        if count >= MIN_OCCURRENCES and term not in tags)
-        room = max(config.per_article - len(tags), 0)
-        tags += [term for _, term in scored[:room]]
-        result.append(tuple(tags))
+    seen = 0
+    for period in sorted(by_period):
+        positions = by_period[period]
+        for position in positions:
+            df.update(terms[position])
+        seen += len(positions)
+        # Per term, once a month (not once per mention); lower for a term no other article shares.
+        month_terms = {term for position in positions for term in terms[position]}
+        ranks = {term: idf(term, df[term], seen) * (1.0 if everywhere[term] >= config.min_articles else LONE_FACTOR)
+                 for term in month_terms}
+        for position in positions:
+            fixed = _fixed_tags(terms[position], outlets[position], config)
+            result[position] = _best(candidates[position], fixed, ranks, config.per_article)
     return result
 
 

@@ -230,7 +230,8 @@ def test_fuzz_tag_names(title: str, texts: list[str], lang: str, fixed: list[str
     for article in candidates:
         for term, count, weight in article:
             assert term and term == clean_name(term) and count >= 1 and weight > 0, term
-    tags = assign_tags(candidates, ["x.example"] * len(candidates), config)
+    months = [(2024, 1 + i % 12) for i in range(len(candidates))]
+    tags = assign_tags(candidates, ["x.example"] * len(candidates), months, config)
     names = {t for article in tags for t in article}
     assert all(name and name == clean_name(name) for name in names), names
     segments = tag_segments(names)

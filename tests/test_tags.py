@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -23,6 +24,8 @@ from generator.writer import check_relative_path, state_folder
 
 from .conftest import SEEDS, TEST_CONFIG_TOML
 
+JUNE = (2024, 6)  # the month articles in these tests are weighed in
+
 FIXTURES = Path(__file__).parent / "fixtures" / "tags"
 # What the three seeds are about; issue 3 requires each on every seed.
 SEED_TAGS = {"普京", "金正恩", "朝鲜", "俄罗斯"}
@@ -35,7 +38,7 @@ UNSAFE = ["..", ".", "/", "../../etc/passwd", "%2e%2e", "%2F", "a\x00b", "x" * 3
 def tags_of(text: str, title: str = "", lang: str = "zh-Hans", toml: str = "") -> tuple[str, ...]:
     """Tags of one article alone, under a config given as TOML."""
     config = parse_config(toml).tags
-    return assign_tags([extract_candidates(title, text, lang, config)], ["example.com"], config)[0]
+    return assign_tags([extract_candidates(title, text, lang, config)], ["example.com"], [JUNE], config)[0]
 
 
 def english_article(config: Config) -> Article:
@@ -84,7 +87,7 @@ def test_traditional_and_simplified_articles_share_one_tag() -> None:
     config = Config().tags
     docs = [extract_candidates("朝鮮試射導彈", "朝鮮今天試射導彈。朝鮮官方媒體報道。", "zh-Hant", config),
             extract_candidates("朝鲜试射导弹", "朝鲜今天试射导弹。朝鲜官方媒体报道。", "zh-Hans", config)]
-    assert [tags[0] for tags in assign_tags(docs, ["a", "b"], config)] == ["朝鲜", "朝鲜"]
+    assert [tags[0] for tags in assign_tags(docs, ["a", "b"], [JUNE, JUNE], config)] == ["朝鲜", "朝鲜"]
 
 
 def test_english_article_gets_multi_word_names() -> None:
@@ -94,7 +97,7 @@ def test_english_article_gets_multi_word_names() -> None:
     # "Putin" after "Vladimir Putin" is the same person; titles and "Secretary of State" are dropped.
     assert {"Kim Jong Un", "Vladimir Putin", "North Korea", "Antony Blinken"} <= terms
     assert not terms & {"Putin", "Officials", "The", "However", "Secretary", "On Tuesday", "Russian President"}
-    [tags] = assign_tags([article.tag_candidates], [article.outlet.key], Config().tags)
+    [tags] = assign_tags([article.tag_candidates], [article.outlet.key], [JUNE], Config().tags)
     assert {"Kim Jong Un", "Vladimir Putin", "North Korea"} <= set(tags)
 
 
@@ -108,9 +111,43 @@ def test_tags_do_not_depend_on_article_order() -> None:
     docs = [extract_candidates(*t, "zh-Hans", config) for t in
             [("普京访问朝鲜", "普京访问朝鲜。莫斯科和平壤。普京。"), ("韩国大选", "韩国举行大选。韩国选民。首尔。"),
              ("朝鲜试射", "朝鲜试射导弹。韩国抗议。韩国和朝鲜。")]]
-    forward = assign_tags(docs, ["a", "b", "c"], config)
-    backward = assign_tags(docs[::-1], ["c", "b", "a"], config)
+    months = [(2024, 5), JUNE, JUNE]
+    forward = assign_tags(docs, ["a", "b", "c"], months, config)
+    backward = assign_tags(docs[::-1], ["c", "b", "a"], months[::-1], config)
     assert forward == backward[::-1]
+
+
+def test_a_new_article_leaves_older_months_tags_alone() -> None:
+    # Two near-tied terms; a later article that mentions 甲 makes 甲 commoner across the archive,
+    # which would hand the older articles 乙 instead if they were weighed against all of it.
+    config = parse_config("[tags]\nper_article = 1\n").tags
+    older = [[("甲", 3, 100), ("乙", 3, 99)], [("甲", 3, 100), ("乙", 3, 99)]]
+    before = assign_tags(older, ["a", "a"], [(2024, 5)] * 2, config)
+    after = assign_tags([*older, [("甲", 3, 50)]], ["a", "a", "b"], [(2024, 5)] * 2 + [JUNE], config)
+    assert before == after[:2] == [("甲",), ("甲",)]
+    # In the same month the newcomer counts: both are weighed against their whole month.
+    assert assign_tags([*older, [("甲", 3, 50)]], ["a", "a", "b"], [JUNE] * 3, config)[:2] == [("乙",), ("乙",)]
+
+
+TERMS = st.sampled_from(["甲", "乙", "丙", "丁", "戊"])
+CANDIDATES = st.lists(st.tuples(TERMS, st.integers(1, 4), st.integers(1, 400)),
+                      max_size=4, unique_by=lambda c: c[0])
+
+
+@given(st.lists(st.tuples(CANDIDATES, st.sampled_from([(2024, 1), (2024, 2), (2024, 3)])), min_size=1, max_size=8),
+       st.data())
+@settings(max_examples=200, deadline=None)
+def test_a_newer_article_never_retags_older_months(older: list, data: st.DataObject) -> None:
+    config = Config().tags
+    docs, months = [c for c, _ in older], [m for _, m in older]
+    counts = Counter(term for doc in docs for term, _, _ in doc)
+    # Terms already shared, or still lone after it arrives: whether a tag gets a page stays put.
+    unchanged = sorted(t for t in ["甲", "乙", "丙", "丁", "戊"] if counts[t] != config.min_articles - 1)
+    newer = data.draw(st.lists(st.tuples(st.sampled_from(unchanged), st.integers(1, 4), st.integers(1, 400)),
+                               max_size=4, unique_by=lambda c: c[0]) if unchanged else st.just([]))
+    before = assign_tags(docs, ["a"] * len(docs), months, config)
+    after = assign_tags([*docs, newer], ["a"] * (len(docs) + 1), [*months, JUNE], config)
+    assert after[:-1] == before
 
 
 # --- config --------------------------------------------------------------------------------
@@ -145,9 +182,10 @@ def test_fixed_tags_by_outlet_and_by_term() -> None:
     toml = '[tags]\nper_article = 2\nfixed = { "example.com" = ["示例"], "金正恩" = ["朝鲜半岛"] }\n'
     config = parse_config(toml).tags
     text = "俄罗斯总统普京访问朝鲜。普京与金正恩会谈。朝鲜和俄罗斯签约。"
-    [tags] = assign_tags([extract_candidates("", text, "zh-Hans", config)], ["example.com"], config)
+    [tags] = assign_tags([extract_candidates("", text, "zh-Hans", config)], ["example.com"], [JUNE], config)
     assert tags[:2] == ("示例", "朝鲜半岛")  # fixed tags first, kept even past per_article
-    [other] = assign_tags([extract_candidates("", "韩国大选。韩国选民投票。", "zh-Hans", config)], ["else.org"], config)
+    [other] = assign_tags([extract_candidates("", "韩国大选。韩国选民投票。", "zh-Hans", config)], ["else.org"], [JUNE],
+                          config)
     assert "示例" not in other and "朝鲜半岛" not in other
 
 
