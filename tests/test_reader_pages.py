@@ -189,6 +189,27 @@ def test_pagefind_output_is_deterministic_and_rebuilt_only_for_changed_shards(tm
     assert len(list((after / BUNDLE).glob("2024-10-from-*/pagefind-entry.json"))) == 1
 
 
+def test_one_pagefind_service_indexes_shard_after_shard_and_reports_what_it_cannot(
+        seed_site: tuple[Path, BuildResult], tmp_path: Path) -> None:
+    from generator.search import STAMP, SearchError, Shard, _Pagefind
+
+    site, _ = seed_site
+    service = _Pagefind()
+    try:
+        for n, glob in enumerate(["articles/2023/**/index.html", "articles/2024/**/index.html"]):
+            service.index(site.resolve(), Shard(f"s{n}", glob, f"print{n}", 1 + n), "zh-CN", tmp_path / f"s{n}")
+            assert (tmp_path / f"s{n}" / STAMP).read_text() == f"print{n}"
+            assert json.loads((tmp_path / f"s{n}" / "pagefind-entry.json").read_text())["languages"]["zh"][
+                "page_count"] == 1 + n
+        with pytest.raises(SearchError, match=r"found 0 pages for articles/1999/\*\*/index.html, expected 1"):
+            service.index(site.resolve(), Shard("none", "articles/1999/**/index.html", "x", 1), "zh-CN",
+                          tmp_path / "none")
+        assert not (tmp_path / "none" / STAMP).exists()
+    finally:
+        service.close()
+    assert service.process.returncode == 0
+
+
 def test_months_are_cut_into_runs_of_whole_days_that_stay_put_as_days_are_added(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from types import SimpleNamespace
