@@ -243,7 +243,8 @@ class SiteRenderer:
 
     def sitemaps(self) -> Iterator[Page]:
         """sitemap.xml; past 50,000 URLs, a sitemap index over parts: the listings, then the articles
-        oldest first, so that a new article changes only the last part."""
+        by month (each month cut in parts of 50,000 when it has more), so that a new article changes
+        only its month's part."""
         listings = [("", None), ("archive/", None)]
         listings += [(m.path, m.articles[0].captured) for m in self.archive.months]
         articles = self.archive.articles  # as articles, not (path, date) pairs: fingerprinted by their marks
@@ -252,14 +253,18 @@ class SiteRenderer:
             yield self.page("sitemap.xml", "sitemap.xml", "sitemap.xml", entries=listings, articles=articles,
                             entries_after=listings_after)
             return
+        pages = listings + listings_after
         parts = []
-        for kind, rows in (("pages", listings + listings_after), ("articles", articles[::-1])):
-            for n, start in enumerate(range(0, len(rows), SITEMAP_MAX_URLS), start=1):
-                part = f"sitemap-{kind}-{n}.xml"
-                parts.append(part)
-                chunk = rows[start : start + SITEMAP_MAX_URLS]
-                yield self.page("sitemap.xml", part, part, entries=chunk if kind == "pages" else [],
-                                articles=chunk if kind == "articles" else (), entries_after=[])
+        for n, start in enumerate(range(0, len(pages), SITEMAP_MAX_URLS), start=1):
+            parts.append(part := f"sitemap-pages-{n}.xml")
+            yield self.page("sitemap.xml", part, part, entries=pages[start : start + SITEMAP_MAX_URLS],
+                            articles=(), entries_after=[])
+        for month in reversed(self.archive.months):
+            month_articles = month.articles[::-1]  # oldest first: a new article is added at the end
+            for n, start in enumerate(range(0, len(month_articles), SITEMAP_MAX_URLS), start=1):
+                parts.append(part := f"sitemap-articles-{month.year:04d}-{month.month:02d}-{n}.xml")
+                yield self.page("sitemap.xml", part, part, entries=[],
+                                articles=month_articles[start : start + SITEMAP_MAX_URLS], entries_after=[])
         yield self.page("sitemap-index.xml", "sitemap.xml", "sitemap.xml", parts=parts)
 
     def static_files(self) -> Iterator[Page]:

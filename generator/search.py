@@ -11,8 +11,9 @@ from the month's first day. New articles land at the end of the newest month, so
 the last one stay as they are, and a month's runs never depend on whether it is the newest. A
 rebuild runs Pagefind only for the shards whose articles changed (several at once, within a page
 budget, each thread with its own Pagefind service process) and takes the others from the live
-site; the search page merges all shards (Pagefind's mergeIndex). Output is deterministic: the same pages give the same files (tested) — except Pagefind filters
-(`data-pagefind-filter`), whose values it writes in hash order, so pages use none.
+site; the search page merges all shards (Pagefind's mergeIndex). Output is deterministic: the
+same pages give the same files (tested) — except Pagefind filters (`data-pagefind-filter`),
+whose values it writes in hash order, so pages use none.
 """
 
 from __future__ import annotations

@@ -198,7 +198,7 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_site(archive: Path, tmp_
     assert snapshot(fresh) == previous, "after the kills the cached build equals a build from nothing"
 
 
-def test_a_new_article_changes_only_the_last_sitemap_part_and_its_own_year_pages(
+def test_a_new_article_changes_only_its_months_sitemap_part_and_its_own_year_pages(
         archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator import render, taxonomy
 
@@ -218,8 +218,13 @@ def test_a_new_article_changes_only_the_last_sitemap_part_and_its_own_year_pages
                 1717807142000 + 3_600_000, "金正恩与普京在平壤会晤，朝鲜与俄罗斯签署协议。最新。")
     build(archive, site, config, cache_dir=tmp_path / "cache")
     diff = changed(before, snapshot(site))
-    # Articles are listed oldest first: the parts before the last one are full and stay as they were.
-    assert not set(article_parts[:-1]) & diff and (set(article_parts[-1:]) | {"sitemap.xml"}) & diff
+    # Articles are listed by month, oldest first: only the new article's month's last part changes
+    # (or a part is added after it, when it was full).
+    june = [p for p in article_parts if p.startswith("sitemap-articles-2024-06-")]
+    assert june and "sitemap-articles-2023-09-1.xml" in article_parts
+    assert not (set(article_parts) - {june[-1]}) & diff
+    grown = {june[-1], f"sitemap-articles-2024-06-{len(june) + 1}.xml"}
+    assert {p for p in diff if p.startswith("sitemap-articles-")} & grown
     # A tag's year pages other than the new article's year do not change.
     old_years = [p for p in before if p.startswith("tags/") and p.count("/") == 3 and "/2023/" in p]
     assert old_years and not set(old_years) & diff
