@@ -7,6 +7,8 @@ The articles come back without their bodies: those go straight into the cache's 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -56,8 +58,26 @@ _worker_state: dict[str, object] = {}
 
 
 def _start_worker(config: Config, prefix: bytes) -> None:
-    """Worker process initializer: keep the build's config and key prefix."""
+    """Worker process initializer: keep the build's config and key prefix, collect garbage.
+
+    A forked worker inherits the build's paused garbage collector (see build.archive_outside_gc),
+    and cleaning leaves cyclic garbage (parsed HTML trees): without collection a worker grew by
+    hundreds of megabytes in a cold 10,000-article build.
+    """
+    gc.enable()
     _worker_state.update(config=config, prefix=prefix)
+
+
+@contextlib.contextmanager
+def _collecting() -> Iterator[None]:
+    """The garbage collector on for the block (files processed here make cyclic garbage), as before after."""
+    paused = not gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.disable()
 
 
 Result = tuple[str, str, str, bytes, bytes | None]  # name, content digest, key, encoded outcome, packed content
@@ -127,9 +147,10 @@ def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,
     from_cache = len(outcomes)
     todo = unread + [(name, path) for name, path, _ in files if name in keys and name not in outcomes]
     todo.sort()
-    for name, outcome in progress(_store_as_they_come(cache, _run(todo, jobs, config, prefix), keys, hashed),
-                                  len(todo)):
-        outcomes[name] = outcome
+    with _collecting():
+        for name, outcome in progress(_store_as_they_come(cache, _run(todo, jobs, config, prefix), keys, hashed),
+                                      len(todo)):
+            outcomes[name] = outcome
     stats = {name: stat for name, _, stat in files}
     cache.remember_digests(((name, stats[name], digest) for name, digest in hashed.items()), started)
     cache.prune(set(keys.values()), {name for name, _, _ in files})

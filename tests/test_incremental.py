@@ -241,6 +241,29 @@ def test_a_build_leaves_garbage_collection_as_it_found_it(tmp_path: Path) -> Non
     assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
+def test_articles_are_processed_with_the_garbage_collector_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build pauses the collector, but cleaning makes cyclic garbage (parsed trees): processing in
+    the build's own process and in forked workers (which inherit the pause) collects it."""
+    from generator import gather
+
+    seen = []
+    real = gather.process_file
+
+    def spying(*args: object) -> object:
+        seen.append(gc.isenabled())
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gather, "process_file", spying)
+    build(SEEDS, tmp_path / "site", Config(), cache_dir=tmp_path / "cache", jobs=1)
+    assert seen and all(seen)
+    gc.disable()
+    try:
+        gather._start_worker(Config(), b"prefix")
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
 @given(st.lists(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2030, 12, 31)), max_size=60))
 def test_year_runs_by_bisection_match_grouping_every_article(moments: list[datetime]) -> None:
     articles = [SimpleNamespace(captured=moment) for moment in sorted(moments, reverse=True)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -10,6 +11,8 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.build import BuildResult, build
 from generator.config import Config
@@ -231,6 +234,13 @@ def test_broken_file_is_skipped_and_the_rest_builds(seed_copy: Path, tmp_path: P
     result = build(seed_copy, tmp_path / "site", config)
     assert len(result.archive.articles) == 3
     assert [(p.file, p.line) for p in result.errors] == [("broken.txt", 2)]
+
+
+@given(st.lists(st.sampled_from(["a", "b", "c", "d", "普京", ""]), max_size=12))
+def test_repeated_keys_are_those_seen_more_than_once(keys: list[str]) -> None:
+    from generator.archive import _repeated
+
+    assert _repeated(keys) == {key for key, count in Counter(keys).items() if count > 1}
 
 
 def test_same_story_captured_twice_becomes_one_article(seed_copy: Path, tmp_path: Path, config: Config) -> None:
