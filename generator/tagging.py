@@ -8,6 +8,7 @@ Kept apart from generator.tags (candidates per article), whose code keys the art
 
 from __future__ import annotations
 
+import itertools
 import math
 import unicodedata
 from collections import Counter, defaultdict
@@ -71,7 +72,7 @@ def assign_tags(candidates: Sequence[TagCandidates | Sequence[Candidate]], outle
     Fixed tags come first and are always kept; scored tags fill up to `per_article`.
     """
     terms = [_terms(article) for article in candidates]
-    everywhere = Counter(term for article in terms for term in article)
+    everywhere = Counter(itertools.chain.from_iterable(terms))
     by_period: dict[tuple[int, int], list[int]] = defaultdict(list)
     for position, period in enumerate(periods):
         by_period[period].append(position)
@@ -80,13 +81,12 @@ def assign_tags(candidates: Sequence[TagCandidates | Sequence[Candidate]], outle
     seen = 0
     for period in sorted(by_period):
         positions = by_period[period]
-        for position in positions:
-            df.update(terms[position])
+        month_terms = list(itertools.chain.from_iterable(terms[position] for position in positions))
+        df.update(month_terms)
         seen += len(positions)
         # Per term, once a month (not once per mention); lower for a term no other article shares.
-        month_terms = {term for position in positions for term in terms[position]}
         ranks = {term: idf(term, df[term], seen) * (1.0 if everywhere[term] >= config.min_articles else LONE_FACTOR)
-                 for term in month_terms}
+                 for term in set(month_terms)}
         for position in positions:
             fixed = _fixed_tags(terms[position], outlets[position], config)
             result[position] = _best(candidates[position], fixed, ranks, config.per_article)
