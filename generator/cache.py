@@ -85,6 +85,7 @@ class Cache:
 
     def __init__(self, path: Path):
         self.path = path
+        self.shared: dict[tuple, object] = {}  # one Outlet object per publisher, for every outcome decoded
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = self._open(path)
@@ -134,7 +135,6 @@ class Cache:
     def outcomes(self, keys: Iterable[str]) -> dict[str, Outcome]:
         """Keys → {key: stored outcome} for those in the cache."""
         found: dict[str, Outcome] = {}
-        shared: dict[tuple, object] = {}  # one Outlet object per publisher
         wanted = set(keys)
         if len(wanted) * 2 > self.db.execute("SELECT count(*) FROM outcomes").fetchone()[0]:
             # Most of the table (every rebuild): one scan beats hundreds of lookups by key.
@@ -148,8 +148,13 @@ class Cache:
                 for chunk in chunks)
         for key, blob in rows:
             if key in wanted:
-                found[key] = codec.loads(blob, shared)
+                found[key] = self.decode(blob)
         return found
+
+    def decode(self, outcome: bytes) -> Outcome:
+        """An encoded outcome (stored, or just made by a worker) → the Outcome, its publisher shared."""
+        decoded: Outcome = codec.loads(outcome, self.shared)
+        return decoded
 
     @contextlib.contextmanager
     def batches(self, size: int = 256) -> Iterator[Callable[[str, bytes, bytes | None], None]]:

@@ -70,14 +70,21 @@ def _start_worker(config: Config, prefix: bytes) -> None:
 
 @contextlib.contextmanager
 def _collecting() -> Iterator[None]:
-    """The garbage collector on for the block (files processed here make cyclic garbage), as before after."""
-    paused = not gc.isenabled()
+    """The garbage collector on for the block (files processed here make cyclic garbage), as before after.
+
+    When the build has paused it, what is loaded so far (every cached outcome) is left out of the
+    collections meanwhile: processing a few new files must not walk 100,000 loaded articles.
+    """
+    if gc.isenabled():
+        yield
+        return
+    gc.freeze()
     gc.enable()
     try:
         yield
     finally:
-        if paused:
-            gc.disable()
+        gc.disable()
+        gc.unfreeze()
 
 
 Result = tuple[str, str, str, bytes, bytes | None]  # name, content digest, key, encoded outcome, packed content
@@ -160,10 +167,9 @@ def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,
 def _store_as_they_come(cache: Cache, results: Iterable[Result], keys: dict[str, str],
                         hashed: dict[str, str]) -> Iterator[tuple[str, Outcome]]:
     """Worker results → (name, outcome), each stored in the cache (committed every few hundred)."""
-    shared: dict[tuple, object] = {}  # one Outlet object per publisher
     with cache.batches() as stored:
         for name, digest, key, outcome_blob, content in results:
             if key:  # '' when the file could not be read: nothing to remember
                 keys[name], hashed[name] = key, digest
                 stored(key, outcome_blob, content)
-            yield name, codec.loads(outcome_blob, shared)
+            yield name, cache.decode(outcome_blob)
