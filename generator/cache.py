@@ -1,6 +1,6 @@
 """Cache: a SQLite store of the per-article work, so a rebuild only reads and cleans what changed.
 
-One file, CACHE_DIR/cache.sqlite3, outside the site folder, with three tables:
+One file, CACHE_DIR/cache.sqlite3, outside the site folder, with four tables:
 
 - files: each input file's size, mtime, ctime and inode when its content digest was taken. A
   rebuild trusts the digest without reading the file only when all four are unchanged and the
@@ -10,6 +10,11 @@ One file, CACHE_DIR/cache.sqlite3, outside the site folder, with three tables:
   per-article work reads, the file name and the file's content, so any change gives a new key.
 - contents: key → the article's HTML and Markdown, compressed; loaded one article at a time when
   its pages are rendered, so bodies are never all in memory.
+- buckets: the outcomes of the last build again, decoded and pickled in BUCKETS groups by key
+  prefix. Every rebuild loads every outcome, and one pickle of a few hundred loads in half the
+  time the rows take to decode one by one; a new article rewrites only its bucket. Derived
+  from the rows and checked against the keys wanted: a bucket that is stale, damaged or from
+  other code only costs the rows' speed.
 
 It is safe to delete at any time. Every write is a SQLite transaction, so a build killed
 mid-write leaves a usable cache; a database that cannot be opened is set aside and rebuilt.
@@ -21,8 +26,10 @@ import contextlib
 import hashlib
 import itertools
 import os
+import pickle
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +42,7 @@ SCHEMA = 2  # bump when the tables change; an older database is emptied
 RACY_NS = 2_000_000_000  # a file modified this close to its hashing is hashed again next time
 # The config fields enrich.process reads: part of every key (tested: the other fields do not change it).
 ARTICLE_CONFIG_FIELDS = ("timezone", "sources", "tags")
+BUCKET_PREFIX = 2  # hex digits of a key that name its bucket: 256 buckets, a few hundred outcomes each at 100k
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +94,7 @@ class Cache:
     def __init__(self, path: Path):
         self.path = path
         self.shared: dict[tuple, object] = {}  # one Outlet object per publisher, for every outcome decoded
+        self.bucketed: dict[str, frozenset[str]] = {}  # bucket → the keys it held when loaded
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = self._open(path)
@@ -105,12 +114,15 @@ class Cache:
             db.executescript(f"""
                 BEGIN;
                 DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS outcomes; DROP TABLE IF EXISTS contents;
+                DROP TABLE IF EXISTS buckets;
                 CREATE TABLE files (name TEXT PRIMARY KEY, size INT, mtime_ns INT, ctime_ns INT, inode INT,
                                     hashed_ns INT, digest TEXT) WITHOUT ROWID;
                 CREATE TABLE outcomes (key TEXT PRIMARY KEY, outcome BLOB) WITHOUT ROWID;
                 CREATE TABLE contents (key TEXT PRIMARY KEY, data BLOB);
                 PRAGMA user_version={SCHEMA};
                 COMMIT;""")
+        # Added within schema 2: derived data, so an older database just gains the table.
+        db.execute("CREATE TABLE IF NOT EXISTS buckets (bucket TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID")
         db.execute("SELECT count(*) FROM outcomes").fetchone()  # raises now if the file is damaged
         return db
 
@@ -133,11 +145,31 @@ class Cache:
             self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
     def outcomes(self, keys: Iterable[str]) -> dict[str, Outcome]:
-        """Keys → {key: stored outcome} for those in the cache."""
-        found: dict[str, Outcome] = {}
+        """Keys → {key: stored outcome} for those in the cache: from the buckets, the rest from the rows."""
         wanted = set(keys)
+        found = self._from_buckets(wanted)
+        missing = wanted - found.keys()
+        if missing:
+            found.update(self._from_rows(missing))
+        return found
+
+    def _from_buckets(self, wanted: set[str]) -> dict[str, Outcome]:
+        """Keys → {key: outcome} for those the buckets hold (remembering which keys each bucket held)."""
+        found: dict[str, Outcome] = {}
+        for bucket, data in self.db.execute("SELECT bucket, data FROM buckets"):
+            try:
+                held: dict[str, Outcome] = pickle.loads(data)
+            except Exception:  # damaged, or pickled by other code: its outcomes are in the rows
+                held = {}
+            self.bucketed[bucket] = frozenset(held)
+            found.update((key, outcome) for key, outcome in held.items() if key in wanted)
+        return found
+
+    def _from_rows(self, wanted: set[str]) -> dict[str, Outcome]:
+        """Keys → {key: outcome} for those stored, decoded row by row."""
+        found: dict[str, Outcome] = {}
         if len(wanted) * 2 > self.db.execute("SELECT count(*) FROM outcomes").fetchone()[0]:
-            # Most of the table (every rebuild): one scan beats hundreds of lookups by key.
+            # Most of the table (a first rebuild): one scan beats hundreds of lookups by key.
             rows: Iterable[tuple[str, bytes]] = self.db.execute("SELECT key, outcome FROM outcomes")
         else:
             ordered = sorted(wanted)
@@ -150,6 +182,23 @@ class Cache:
             if key in wanted:
                 found[key] = self.decode(blob)
         return found
+
+    def keep_bucketed(self, outcomes: Mapping[str, Outcome]) -> None:
+        """Every outcome of this build by key → the buckets whose keys changed rewritten, the rest kept.
+
+        Call it before anything changes the outcomes' objects: the buckets must hold them as stored.
+        """
+        grouped: dict[str, dict[str, Outcome]] = defaultdict(dict)
+        for key in sorted(outcomes):
+            grouped[key[:BUCKET_PREFIX]][key] = outcomes[key]
+        with self.transaction():
+            for bucket in self.bucketed.keys() - grouped.keys():
+                self.db.execute("DELETE FROM buckets WHERE bucket = ?", (bucket,))
+            for bucket, held in grouped.items():
+                if self.bucketed.get(bucket) != held.keys():
+                    self.db.execute("INSERT OR REPLACE INTO buckets VALUES (?, ?)",
+                                    (bucket, pickle.dumps(held, protocol=pickle.HIGHEST_PROTOCOL)))
+        self.bucketed = {bucket: frozenset(held) for bucket, held in grouped.items()}
 
     def decode(self, outcome: bytes) -> Outcome:
         """An encoded outcome (stored, or just made by a worker) → the Outcome, its publisher shared."""

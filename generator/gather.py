@@ -160,6 +160,7 @@ def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,
             outcomes[name] = outcome
     stats = {name: stat for name, _, stat in files}
     cache.remember_digests(((name, stats[name], digest) for name, digest in hashed.items()), started)
+    cache.keep_bucketed({key: outcomes[name] for name, key in keys.items()})
     cache.prune(set(keys.values()), {name for name, _, _ in files})
     return Gathered(tuple(outcomes[name] for name, _, _ in files), len(files), from_cache)
 

@@ -1,0 +1,85 @@
+"""The cache's outcome buckets: the outcomes of the last build pickled by key prefix, derived from the rows."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from generator.build import open_cache
+from generator.cache import BUCKET_PREFIX, Cache
+from generator.config import Config
+from generator.gather import gather
+from generator.models import Processed
+from tests.messy import messy_archive, write_archive
+
+
+def buckets(cache: Cache) -> dict[str, bytes]:
+    """An open cache → {bucket: its stored bytes}."""
+    return dict(cache.db.execute("SELECT bucket, data FROM buckets"))
+
+
+def bucket_writes(cache: Cache) -> list[str]:
+    """An open cache → a list that collects, from now on, each statement that writes a bucket."""
+    writes: list[str] = []
+    cache.db.set_trace_callback(lambda sql: writes.append(sql) if "INTO buckets" in sql else None)
+    return writes
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A messy archive of 40 files: good, broken and warned-about articles."""
+    folder = tmp_path / "messy"
+    write_archive(messy_archive(40, seed=11), folder)
+    return folder
+
+
+def test_a_rebuild_loads_every_outcome_from_the_buckets_as_the_rows_give_it(
+        folder: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    with open_cache(tmp_path / "cache") as cache:
+        first = gather(folder, config, cache)
+        stored = buckets(cache)
+        keys = [key for (key,) in cache.db.execute("SELECT key FROM outcomes")]
+        from_rows = cache._from_rows(set(keys))
+    assert len(stored) > 1 and any(isinstance(o, Processed) for o in first.outcomes)
+
+    def no_rows(self: Cache, wanted: set[str]) -> dict:
+        raise AssertionError(f"{len(wanted)} outcomes were read from the rows")
+
+    with open_cache(tmp_path / "cache") as cache:
+        monkeypatch.setattr(Cache, "_from_rows", no_rows)
+        assert cache.outcomes(keys) == from_rows
+        writes = bucket_writes(cache)
+        again = gather(folder, config, cache)
+        assert writes == [] and buckets(cache) == stored, "nothing changed: no bucket is rewritten"
+    assert again.outcomes == first.outcomes and again.from_cache == 40
+
+
+def test_a_new_file_rewrites_only_its_own_bucket(folder: Path, tmp_path: Path, config: Config) -> None:
+    with open_cache(tmp_path / "cache") as cache:
+        gather(folder, config, cache)
+        before = buckets(cache)
+        before_keys = {key for (key,) in cache.db.execute("SELECT key FROM outcomes")}
+        added = messy_archive(41, seed=11)[40]  # the next file of the same archive
+        (folder / added.name).write_bytes(added.data)
+        writes = bucket_writes(cache)
+        result = gather(folder, config, cache)
+        after = buckets(cache)
+        (new_key,) = {key for (key,) in cache.db.execute("SELECT key FROM outcomes")} - before_keys
+    assert result.from_cache == 40 and len(writes) == 1
+    assert {b for b in before.keys() | after.keys() if before.get(b) != after.get(b)} == {new_key[:BUCKET_PREFIX]}
+
+
+def test_damaged_and_stale_buckets_only_cost_the_rows_speed(folder: Path, tmp_path: Path, config: Config) -> None:
+    with open_cache(tmp_path / "cache") as cache:
+        first = gather(folder, config, cache)
+        damaged = next(iter(buckets(cache)))
+        with cache.transaction():
+            cache.db.execute("UPDATE buckets SET data = ? WHERE bucket = ?", (b"not a pickle", damaged))
+            # A bucket left by other code or another archive: outcomes under keys nobody wants.
+            cache.db.execute("INSERT INTO buckets VALUES (?, ?)", ("zz", pickle.dumps({"zz-no-such-key": None})))
+        again = gather(folder, config, cache)
+        repaired = buckets(cache)
+    assert again.outcomes == first.outcomes and again.from_cache == 40
+    assert "zz" not in repaired and repaired[damaged] != b"not a pickle"
