@@ -256,6 +256,35 @@ def test_pagefind_runs_share_a_page_budget() -> None:
     assert held[0] == 0 and len(seen) == 6 and all(pages <= 10 or pages == 25 for pages in seen)
 
 
+def test_a_pagefind_service_is_reused_after_small_shards_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import search
+
+    services: list[FakeService] = []
+
+    class FakeService:
+        """Stands in for a Pagefind service: records the shards it indexes and whether it was closed."""
+
+        def __init__(self) -> None:
+            self.pages: list[int] = []
+            self.closed = False
+            services.append(self)
+
+        def index(self, site_dir: Path, shard: search.Shard, language: str, output: Path) -> None:
+            assert not self.closed
+            self.pages.append(shard.pages)
+            output.mkdir()
+
+        def close(self) -> None:
+            self.closed = True
+
+    monkeypatch.setattr(search, "_Pagefind", FakeService)
+    monkeypatch.setattr(search, "SHARD_PAGES", 4)
+    shards = [search.Shard(f"s{n}", "*.html", f"print{n}", pages) for n, pages in enumerate([2, 3, 6, 1, 1])]
+    assert search.index_shards(tmp_path, None, shards, "zh-CN", jobs=1) == 5
+    # The service that indexed 6 pages (more than the budget's share) kept their memory: it ended.
+    assert [s.pages for s in services] == [[2, 3, 6], [1, 1]] and all(s.closed for s in services)
+
+
 def test_an_out_of_date_search_index_is_rebuilt_even_when_no_page_changed(tmp_path: Path, config: Config) -> None:
     # As after an upgrade of Pagefind or a change of code that leaves every page's bytes alone.
     site, cache = tmp_path / "site", tmp_path / "cache"
