@@ -200,9 +200,9 @@ class SiteRenderer:
 
     def archive_index(self) -> Page:
         """/archive/: every year with its months, counts and a bar chart."""
-        years: dict[int, dict[int, Month]] = {}
+        years: dict[int, dict[int, taxonomy.Counted]] = {}
         for month in self.archive.months:
-            years.setdefault(month.year, {})[month.month] = month
+            years.setdefault(month.year, {})[month.month] = taxonomy.Counted(month.path, "", len(month.articles))
         busiest = max((len(m.articles) for m in self.archive.months), default=1)
         return self.page("archive.html", "archive/index.html", "archive/",
                          years=sorted(years.items(), reverse=True), busiest=busiest)

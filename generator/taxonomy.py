@@ -12,6 +12,7 @@ import functools
 import itertools
 import operator
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from generator.models import Archive, Article, TagIndex
@@ -25,6 +26,16 @@ YEAR_SPLIT = 300  # a listing with more articles than this is split into one pag
 MonthGroup = tuple[int, int, list[Article]]  # (year, month, its articles newest first)
 # Grouping keys, in C: listings group a million article entries at 100k.
 _year_month = operator.attrgetter("captured.year", "captured.month")
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A listing as an index page shows it: a link and a count. So its fingerprint covers what shows,
+    not the listing's articles (the tag index alone handed over a million at 100,000 articles)."""
+
+    path: str  # site-relative folder of the listing
+    name: str  # its heading ("" where the template names it)
+    count: int  # how many articles it holds
 
 
 def _minus_year(article: Article) -> int:
@@ -101,7 +112,8 @@ def listing_pages(renderer: SiteRenderer, path: str, title: str, articles: Seque
 def tag_pages(renderer: SiteRenderer) -> Iterator[Page]:
     """/tags/ with every tag that has a page, then each tag's listing."""
     tags: tuple[TagIndex, ...] = renderer.archive.tags
-    yield renderer.page("tags.html", "tags/index.html", "tags/", tags=tags)
+    yield renderer.page("tags.html", "tags/index.html", "tags/",
+                        tags=[Counted(tag.path, tag.name, len(tag.articles)) for tag in tags])
     for tag in tags:
         yield from listing_pages(renderer, tag.path, tag.name, tag.articles, kind="tag",
                                  feed=tag.path + "feed.xml")
@@ -111,9 +123,11 @@ def source_pages(renderer: SiteRenderer) -> Iterator[Page]:
     """/sources/ with every publisher, then each publisher's listing."""
     outlets = renderer.archive.outlets
     segments = source_segments(renderer.archive)
-    yield renderer.page("sources.html", "sources/index.html", "sources/", outlets=outlets)
-    for index in outlets:
-        path = f"sources/{segments[index.outlet.key]}/"
+    paths = [f"sources/{segments[index.outlet.key]}/" for index in outlets]
+    yield renderer.page("sources.html", "sources/index.html", "sources/",
+                        sources=[Counted(path, index.outlet.name, len(index.articles))
+                                 for path, index in zip(paths, outlets, strict=True)])
+    for path, index in zip(paths, outlets, strict=True):
         yield from listing_pages(renderer, path, index.outlet.name, index.articles, kind="source",
                                  feed=path + "feed.xml")
 
