@@ -1,7 +1,7 @@
 """The pipeline: one function that runs the stages in order (DESIGN §3).
 
 gather (read → clean + enrich, per file, cached, in parallel) → archive → render + feeds
-→ write a new generation → search index → publish
+→ write a new generation (the search index built alongside, once the article pages are in it) → publish
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import gc
 import itertools
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from generator.gather import Gathered, Progress, gather
 from generator.models import Archive, Article, Problem, Processed
 from generator.render import TEMPLATES_DIR, SiteRenderer
 from generator.search import index_is_current, index_shards
-from generator.writer import WriteReport, live_folder, mirror_first, prepare, publish
+from generator.writer import Checkpoint, WriteReport, live_folder, mirror_first, prepare, publish
 
 CACHE_FILE = "cache.sqlite3"
 
@@ -110,28 +111,48 @@ def load_archive(input_dir: Path, config: Config, cache: Cache | None = None, jo
     return archive_of(gathered, config), gathered.files_seen
 
 
-def site_files(renderer: SiteRenderer) -> Iterator[PlannedFile]:
-    """The renderer of one archive → every output file, planned: pages, then feeds."""
-    return itertools.chain(renderer.pages(), render_feeds(renderer))
+ARTICLES = "articles/"  # the folder of the article pages: all the search index reads
+
+
+def site_files(renderer: SiteRenderer, checkpoint: Checkpoint | None = None) -> Iterator[PlannedFile | Checkpoint]:
+    """The renderer of one archive (+ a checkpoint to pass once the article pages are planned)
+    → every output file, planned: pages, then feeds."""
+    after_articles = False
+    for planned in itertools.chain(renderer.pages(), render_feeds(renderer)):
+        if checkpoint is not None and after_articles and not planned.path.startswith(ARTICLES):
+            yield checkpoint  # the writer refuses an article page after it: they must come together
+            checkpoint = None
+        after_articles = after_articles or planned.path.startswith(ARTICLES)
+        yield planned
+    if checkpoint is not None:
+        yield checkpoint
 
 
 def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path = TEMPLATES_DIR,
           progress: Progress = lambda items, total: items, cache_dir: Path | None = None,
           jobs: int = 1) -> BuildResult:
     """Archive folder → site folder (cache_dir None: no cache kept); returns what was built, skipped and written."""
-    with open_cache(cache_dir) as cache, archive_outside_gc() as loaded:
+    with (open_cache(cache_dir) as cache, archive_outside_gc() as loaded,
+          ThreadPoolExecutor(max_workers=1) as background):
         gathered = gather(input_dir, config, cache, jobs, progress)
         archive = archive_of(gathered, config)
         loaded()
         renderer = SiteRenderer(archive, config, cache.content, templates_dir)
-        # Pages can all be unchanged while the search index is out of date (a new Pagefind, or a
-        # change of code that leaves the pages' bytes alone): then a new generation is needed too.
         live = live_folder(output_dir)
-        prepared = prepare(site_files(renderer), output_dir,
-                           new_generation=live is not None and not index_is_current(live, renderer.shards))
-    shards = 0
-    if prepared.folder is not None:
-        shards = index_shards(prepared.folder, prepared.live, renderer.shards, config.language, jobs)
+        indexing: list[Future[int]] = []
+        checkpoint = None
+        if live is None or not index_is_current(live, renderer.shards):
+            # Pagefind reads only the article pages: once they are in the new generation, it runs
+            # (a process of its own, so on another core) while the other pages are rendered.
+            checkpoint = Checkpoint(ARTICLES, lambda folder, live_dir: indexing.append(background.submit(
+                index_shards, folder, live_dir, renderer.shards, config.language, jobs)))
+        prepared = prepare(site_files(renderer, checkpoint), output_dir)
+        if indexing:
+            shards = indexing[0].result()
+        elif prepared.folder is not None:  # pages changed, the index did not: its shards come from the live site
+            shards = index_shards(prepared.folder, prepared.live, renderer.shards, config.language, jobs)
+        else:
+            shards = 0
     publish(prepared)
     mirror_first(prepared)
     return BuildResult(archive=archive, files_seen=gathered.files_seen, written=prepared.report,

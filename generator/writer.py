@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +58,19 @@ class Prepared:
     folder: Path | None  # the new generation's folder; None when the live site is already right
     live: Path | None  # the live generation's folder, None when there is none yet
     report: WriteReport  # what changed compared with the live generation
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A mark among the planned files: every file under `prefix` was planned before it.
+
+    There the writer makes the new generation hold exactly those files (the rest come later) and
+    calls `reached` with it, so work that reads them (the search index) can start while the
+    other files are still being rendered.
+    """
+
+    prefix: str  # site-relative folder, e.g. "articles/"
+    reached: Callable[[Path, Path | None], None]  # (the new generation's folder, the live one's or None)
 
 
 def check_relative_path(path: str) -> str:
@@ -194,9 +207,10 @@ def live_folder(output: Path) -> Path | None:
     return state_folder(output) / live if live else None
 
 
-def prepare(files: Iterable[PlannedFile], output: Path, new_generation: bool = False) -> Prepared:
-    """Planned files + output folder → the new generation written beside the live one (unless nothing
-    changed and no new_generation is asked for: the search index may need one when no page changed).
+def prepare(files: Iterable[PlannedFile | Checkpoint], output: Path, new_generation: bool = False) -> Prepared:
+    """Planned files (+ checkpoints) + output folder → the new generation written beside the live one
+    (unless nothing changed and no new_generation is asked for, nor a checkpoint met: the search index
+    may need one when no page changed).
 
     Nothing readers see changes until publish().
     """
@@ -212,12 +226,22 @@ def prepare(files: Iterable[PlannedFile], output: Path, new_generation: bool = F
     as_live: list[str] = []  # same bytes as the live file: linked from it if the target differs
     written = rendered = 0
     target_files: dict[str, str] | None = None  # loaded when the first file has to be written
+    settled = ""  # prefix of a checkpoint passed: no more files may come under it
 
     for planned in files:
+        if isinstance(planned, Checkpoint):
+            if target_files is None:
+                target_files = _open_target(state, target)
+            _settle(target_dir, live_dir, target_files, new, as_live, planned.prefix)
+            as_live, settled = [], planned.prefix
+            planned.reached(target_dir, live_dir)
+            continue
         path, fingerprint = planned.path, planned.fingerprint
         check_relative_path(path)
         if path in new:
             raise WriteError(f"two pages were rendered to the same path {path!r}; this is a bug")
+        if settled and path.startswith(settled):
+            raise WriteError(f"{path!r} was planned after the checkpoint for {settled!r}; this is a bug")
         new[path] = fingerprint
         if live_files.get(path) == fingerprint:
             as_live.append(path)
@@ -241,16 +265,24 @@ def prepare(files: Iterable[PlannedFile], output: Path, new_generation: bool = F
         return Prepared(output=output, folder=None, live=live_dir, report=report)
     if target_files is None:
         target_files = _open_target(state, target)
-    for path in as_live:
-        if target_files.get(path) != new[path] and live_dir is not None:
-            _link_atomically(live_dir / path, target_dir / path)
-    stale = [p for p in target_files if p not in new]
-    for path in stale:
-        (target_dir / path).unlink(missing_ok=True)
-    _remove_empty_folders(target_dir, ((target_dir / p).parent for p in stale))
+    _settle(target_dir, live_dir, target_files, new, as_live, "")
     target_dir.mkdir(parents=True, exist_ok=True)
     _write_manifest(state, target, new)
     return Prepared(output=output, folder=target_dir, live=live_dir, report=report)
+
+
+def _settle(target_dir: Path, live_dir: Path | None, target_files: dict[str, str], new: dict[str, str],
+            as_live: list[str], prefix: str) -> None:
+    """Make the target generation's files under prefix those planned: the ones equal to the live
+    generation's linked from it, the ones not planned (stale) removed and forgotten."""
+    for path in as_live:
+        if target_files.get(path) != new[path] and live_dir is not None:
+            _link_atomically(live_dir / path, target_dir / path)
+    stale = [p for p in target_files if p.startswith(prefix) and p not in new]
+    for path in stale:
+        (target_dir / path).unlink(missing_ok=True)
+        del target_files[path]
+    _remove_empty_folders(target_dir, ((target_dir / p).parent for p in stale))
 
 
 def _open_target(state: Path, generation: str) -> dict[str, str]:

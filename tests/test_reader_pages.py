@@ -285,6 +285,38 @@ def test_a_pagefind_service_is_reused_after_small_shards_only(tmp_path: Path, mo
     assert [s.pages for s in services] == [[2, 3, 6], [1, 1]] and all(s.closed for s in services)
 
 
+def test_the_search_index_is_built_while_the_feeds_are_still_to_render(tmp_path: Path, config: Config,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from generator import build as build_module
+    from generator import feeds
+
+    events: list[str] = []
+    indexing = threading.Event()
+    real_index, real_feed = build_module.index_shards, feeds.atom_feed
+
+    def index_shards(site_dir: Path, *args: object, **kwargs: object) -> int:
+        # Every article page is already in the generation it indexes.
+        events.append("index" if all((site_dir / a.path / "index.html").is_file() for a in articles) else "early")
+        indexing.set()
+        return real_index(site_dir, *args, **kwargs)
+
+    def atom_feed(*args: object, **kwargs: object) -> bytes:
+        assert indexing.wait(10), "feeds were rendered before the index started"
+        events.append("feed")
+        return real_feed(*args, **kwargs)
+
+    articles = build(SEEDS, tmp_path / "plain", config).archive.articles
+    monkeypatch.setattr(build_module, "index_shards", index_shards)
+    monkeypatch.setattr(feeds, "atom_feed", atom_feed)
+    result = build(SEEDS, tmp_path / "site", config)
+    assert events[0] == "index" and "feed" in events and result.shards_indexed == 2
+    plain, site = (tmp_path / "plain").resolve(), (tmp_path / "site").resolve()
+    assert ({p.relative_to(plain): p.read_bytes() for p in plain.rglob("*") if p.is_file()}
+            == {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()})
+
+
 def test_an_out_of_date_search_index_is_rebuilt_even_when_no_page_changed(tmp_path: Path, config: Config) -> None:
     # As after an upgrade of Pagefind or a change of code that leaves every page's bytes alone.
     site, cache = tmp_path / "site", tmp_path / "cache"

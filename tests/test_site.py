@@ -18,6 +18,7 @@ from generator.build import BuildResult, build
 from generator.config import Config
 from generator.fingerprint import PlannedFile, bytes_fingerprint
 from generator.writer import (
+    Checkpoint,
     WriteError,
     check_relative_path,
     mirror_first,
@@ -325,6 +326,29 @@ def test_writer_relinks_a_page_whose_fingerprint_changed_but_not_its_bytes(tmp_p
     report = write_site([moved, planned("b.html", b"b"), planned("c.html", b"c")], out)
     assert (report.written, report.unchanged) == (1, 2)
     assert sorted(p.name for p in out.resolve().rglob("*")) == ["a.html", "b.html", "c.html"]
+
+
+def test_at_a_checkpoint_the_new_generation_holds_exactly_the_files_planned_under_its_prefix(
+        tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    articles = [planned(f"articles/{n}/index.html", f"article {n}".encode()) for n in range(4)]
+    write_site([*articles, planned("index.html", b"front 1")], out)  # generation a
+    write_site([*articles[:3], planned("index.html", b"front 2")], out)  # b: article 3 gone
+    seen: list[dict[str, bytes]] = []
+
+    def reached(folder: Path, live: Path | None) -> None:
+        assert live == out.resolve() and folder != live
+        seen.append({p.relative_to(folder).as_posix(): p.read_bytes() for p in (folder / "articles").rglob("*.html")})
+
+    # Generation a is brought up to date: article 3 is stale there, article 1 changes, 0 and 2 are linked.
+    files = [articles[0], planned("articles/1/index.html", b"changed"), articles[2],
+             Checkpoint("articles/", reached), planned("index.html", b"front 3")]
+    publish(prepare(files, out))
+    assert seen == [{"articles/0/index.html": b"article 0", "articles/1/index.html": b"changed",
+                     "articles/2/index.html": b"article 2"}]
+    assert (out / "index.html").read_bytes() == b"front 3" and not (out / "articles/3").exists()
+    with pytest.raises(WriteError, match=r"'articles/9/index.html' was planned after the checkpoint"):
+        prepare([Checkpoint("articles/", reached), planned("articles/9/index.html", b"late")], out)
 
 
 def test_a_first_build_leaves_a_twin_spare_generation_so_the_next_change_writes_only_itself(
