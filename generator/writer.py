@@ -18,6 +18,7 @@ that changes anything writes only what changed.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -86,30 +87,43 @@ def state_folder(output: Path) -> Path:
     return output.parent / f".{output.name}.newsarchive"
 
 
+MANIFEST_END = "# complete\n"  # the last line of a manifest written to the end
+
+
 def read_manifest(state: Path, generation: str) -> dict[str, str] | None:
     """A generation → {path: fingerprint} of its files, or None when it is missing or incomplete."""
+    files: dict[str, str] = {}
     try:
-        text = (state / f"{generation}.manifest").read_text(encoding="utf-8")
-    except OSError:
+        # Line by line (only "\n" ends one): at 100,000 articles the whole text and its list of
+        # lines held ~60 MB more at once than the dict.
+        with open(state / f"{generation}.manifest", encoding="utf-8", newline="\n") as handle:
+            for line in handle:
+                if line == MANIFEST_END:
+                    return files if not handle.read(1) else None
+                fingerprint, _, path = line.rstrip("\n").partition("\t")
+                files[path] = fingerprint
+    except (OSError, UnicodeDecodeError):
         return None
-    if not text.endswith("\n# complete\n"):
-        return None
-    return dict(line.split("\t", 1)[::-1] for line in text.splitlines()[:-1])
+    return None  # no end line: the build that wrote it was killed
 
 
 def _write_manifest(state: Path, generation: str, files: dict[str, str]) -> None:
     """{path: fingerprint} → the generation's manifest, written atomically, marked complete."""
-    lines = "".join(f"{fingerprint}\t{path}\n" for path, fingerprint in sorted(files.items()))
-    _write_atomically(state / f"{generation}.manifest", (lines + "# complete\n").encode("utf-8"))
+    lines = (f"{files[path]}\t{path}\n".encode() for path in sorted(files))
+    _write_atomically(state / f"{generation}.manifest", itertools.chain(lines, [MANIFEST_END.encode()]))
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write bytes to target through a temporary file in the same folder and a rename."""
+def _write_atomically(target: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write bytes (or pieces of them, so they need not all be in memory) to target through a
+    temporary file in the same folder and a rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                handle.writelines(data)
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     except BaseException:

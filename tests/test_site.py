@@ -351,6 +351,20 @@ def test_at_a_checkpoint_the_new_generation_holds_exactly_the_files_planned_unde
         prepare([Checkpoint("articles/", reached), planned("articles/9/index.html", b"late")], out)
 
 
+def test_manifests_round_trip_any_path_and_only_when_complete(tmp_path: Path) -> None:
+    from generator.writer import _write_manifest
+
+    # Line separators other than "\n" are allowed in paths (a line-splitting reader broke on them).
+    files = {"a.html": "f1", "b\u2028c\x1c/index.html": "f2", "新闻/页.html": "f3"}
+    _write_manifest(tmp_path, "a", files)
+    assert read_manifest(tmp_path, "a") == files
+    whole = (tmp_path / "a.manifest").read_bytes()
+    for broken in (whole[: whole.index(b"# complete")], whole + b"f4\td.html\n", whole[:-1], b"\xff" + whole):
+        (tmp_path / "a.manifest").write_bytes(broken)
+        assert read_manifest(tmp_path, "a") is None, broken
+    assert read_manifest(tmp_path, "missing") is None
+
+
 def test_a_first_build_leaves_a_twin_spare_generation_so_the_next_change_writes_only_itself(
         tmp_path: Path) -> None:
     out = tmp_path / "site"
