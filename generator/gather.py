@@ -30,8 +30,11 @@ from generator.enrich import process_file
 from generator.models import Outcome, Skipped
 from generator.reader import scan_folder, unreadable
 
-# Below this many files to process, worker processes cost more to start than they save.
+# Below this many files to process, worker processes cost more to start than they save ...
 PARALLEL_FROM = 64
+# ... unless this many outcomes are loaded already: then even one file is processed in a worker, so
+# the segmenter's and converter's dictionaries (~40 MB) go with it instead of staying through rendering.
+LARGE_ARCHIVE = 10_000
 CHUNK = 8  # files sent to a worker at a time
 
 Progress = Callable[[Iterable[Outcome], int], Iterable[Outcome]]
@@ -64,6 +67,7 @@ def _start_worker(config: Config, prefix: bytes) -> None:
     and cleaning leaves cyclic garbage (parsed HTML trees): without collection a worker grew by
     hundreds of megabytes in a cold 10,000-article build.
     """
+    gc.freeze()  # what the fork inherited (a large archive, loaded) is left out of the collections
     gc.enable()
     _worker_state.update(config=config, prefix=prefix)
 
@@ -110,12 +114,14 @@ def _process_path(name: str, path: str, config: Config, prefix: bytes) -> Result
     return name, digest, key, codec.dumps(outcome), None if content is None else codec.pack_content(content)
 
 
-def _run(jobs: list[tuple[str, str]], workers: int, config: Config, prefix: bytes) -> Iterator[Result]:
-    """Files to process → their results, in order; in worker processes when it pays."""
-    if workers <= 1 or len(jobs) < PARALLEL_FROM:
+def _run(jobs: list[tuple[str, str]], workers: int, config: Config, prefix: bytes, loaded: int = 0) -> Iterator[Result]:
+    """Files to process (+ how many outcomes are loaded) → their results, in order; in worker processes
+    when it pays in time or memory."""
+    if not jobs or workers <= 1 or (len(jobs) < PARALLEL_FROM and loaded < LARGE_ARCHIVE):
         yield from (_process_path(name, path, config, prefix) for name, path in jobs)
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(config, prefix)) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_start_worker,
+                             initargs=(config, prefix)) as pool:
         yield from pool.map(_work, jobs, chunksize=CHUNK)
 
 
@@ -154,9 +160,9 @@ def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,
     from_cache = len(outcomes)
     todo = unread + [(name, path) for name, path, _ in files if name in keys and name not in outcomes]
     todo.sort()
+    results = _run(todo, jobs, config, prefix, loaded=len(outcomes))
     with _collecting():
-        for name, outcome in progress(_store_as_they_come(cache, _run(todo, jobs, config, prefix), keys, hashed),
-                                      len(todo)):
+        for name, outcome in progress(_store_as_they_come(cache, results, keys, hashed), len(todo)):
             outcomes[name] = outcome
     stats = {name: stat for name, _, stat in files}
     cache.remember_digests(((name, stats[name], digest) for name, digest in hashed.items()), started)

@@ -259,9 +259,34 @@ def test_articles_are_processed_with_the_garbage_collector_on(tmp_path: Path, mo
     gc.disable()
     try:
         gather._start_worker(Config(), b"prefix")
-        assert gc.isenabled()
+        assert gc.isenabled() and gc.get_freeze_count() > 0  # what the fork inherited is not walked
     finally:
+        gc.unfreeze()
         gc.enable()
+
+
+def test_with_a_large_archive_loaded_even_one_new_file_is_processed_in_a_worker(
+        archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """So the libraries' dictionaries it loads are freed with the worker, not kept while rendering."""
+    from generator import gather
+
+    pids = tmp_path / "pids"
+    real = gather._process_path
+
+    def recording(name: str, *args: object) -> object:
+        with pids.open("a") as handle:
+            handle.write(f"{name} {os.getpid()}\n")
+        return real(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gather, "_process_path", recording)
+    build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache", jobs=2)
+    assert {line.split()[1] for line in pids.read_text().splitlines()} == {str(os.getpid())}, "7 files: in-process"
+    monkeypatch.setattr(gather, "LARGE_ARCHIVE", 7)
+    new_article(archive, "zz-new.txt", "新文章", "https://www.voachinese.com/a/new.html", 1717807142000, "新闻正文。")
+    pids.unlink()
+    assert build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache", jobs=2).from_cache == 7
+    [line] = pids.read_text().splitlines()
+    assert line.split()[0] == "zz-new.txt" and line.split()[1] != str(os.getpid())
 
 
 @given(st.lists(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2030, 12, 31)), max_size=60))
