@@ -221,10 +221,10 @@ def live_folder(output: Path) -> Path | None:
     return state_folder(output) / live if live else None
 
 
-def prepare(files: Iterable[PlannedFile | Checkpoint], output: Path, new_generation: bool = False) -> Prepared:
+def prepare(files: Iterable[PlannedFile | Checkpoint], output: Path) -> Prepared:
     """Planned files (+ checkpoints) + output folder → the new generation written beside the live one
-    (unless nothing changed and no new_generation is asked for, nor a checkpoint met: the search index
-    may need one when no page changed).
+    (unless nothing changed and no checkpoint was met: the search index may need a new generation
+    when no page changed).
 
     Nothing readers see changes until publish().
     """
@@ -248,6 +248,7 @@ def prepare(files: Iterable[PlannedFile | Checkpoint], output: Path, new_generat
                 target_files = _open_target(state, target)
             _settle(target_dir, live_dir, target_files, new, as_live, planned.prefix)
             as_live, settled = [], planned.prefix
+            target_dir.mkdir(parents=True, exist_ok=True)
             planned.reached(target_dir, live_dir)
             continue
         path, fingerprint = planned.path, planned.fingerprint
@@ -273,7 +274,7 @@ def prepare(files: Iterable[PlannedFile | Checkpoint], output: Path, new_generat
 
     removed = [p for p in live_files if p not in new]
     report = WriteReport(written=written, unchanged=len(new) - written, removed=len(removed), rendered=rendered)
-    if target_files is None and not removed and live is not None and not new_generation:  # already right
+    if target_files is None and not removed and live is not None:  # already right
         if rendered:  # ... but some fingerprints changed (code or templates did): remember the new ones
             _write_manifest(state, live, new)
         return Prepared(output=output, folder=None, live=live_dir, report=report)
@@ -287,8 +288,8 @@ def prepare(files: Iterable[PlannedFile | Checkpoint], output: Path, new_generat
 
 def _settle(target_dir: Path, live_dir: Path | None, target_files: dict[str, str], new: dict[str, str],
             as_live: list[str], prefix: str) -> None:
-    """Make the target generation's files under prefix those planned: the ones equal to the live
-    generation's linked from it, the ones not planned (stale) removed and forgotten."""
+    """Bring the target generation up to the files planned so far: those equal to the live ones are
+    linked from it; under prefix, the files not planned (stale) are removed and forgotten."""
     for path in as_live:
         if target_files.get(path) != new[path] and live_dir is not None:
             _link_atomically(live_dir / path, target_dir / path)
