@@ -10,8 +10,8 @@ One file, CACHE_DIR/cache.sqlite3, outside the site folder, with four tables:
   per-article work reads, the file name and the file's content, so any change gives a new key.
 - contents: key → the article's HTML and Markdown, compressed; loaded one article at a time when
   its pages are rendered, so bodies are never all in memory.
-- buckets: the outcomes of the last build again, decoded and pickled in BUCKETS groups by key
-  prefix. Every rebuild loads every outcome, and one pickle of a few hundred loads in half the
+- buckets: the outcomes of the last build again, decoded and pickled in 256 groups by key
+  prefix (BUCKET_PREFIX). Every rebuild loads every outcome, and one pickle of a few hundred loads in half the
   time the rows take to decode one by one; a new article rewrites only its bucket. Derived
   from the rows and checked against the keys wanted: a bucket that is stale, damaged or from
   other code only costs the rows' speed.
@@ -189,15 +189,15 @@ class Cache:
         Call it before anything changes the outcomes' objects: the buckets must hold them as stored.
         """
         grouped: dict[str, dict[str, Outcome]] = defaultdict(dict)
-        for key in sorted(outcomes):
-            grouped[key[:BUCKET_PREFIX]][key] = outcomes[key]
+        for key, outcome in outcomes.items():
+            grouped[key[:BUCKET_PREFIX]][key] = outcome
         with self.transaction():
             for bucket in self.bucketed.keys() - grouped.keys():
                 self.db.execute("DELETE FROM buckets WHERE bucket = ?", (bucket,))
             for bucket, held in grouped.items():
                 if self.bucketed.get(bucket) != held.keys():
-                    self.db.execute("INSERT OR REPLACE INTO buckets VALUES (?, ?)",
-                                    (bucket, pickle.dumps(held, protocol=pickle.HIGHEST_PROTOCOL)))
+                    data = pickle.dumps(dict(sorted(held.items())), protocol=pickle.HIGHEST_PROTOCOL)
+                    self.db.execute("INSERT OR REPLACE INTO buckets VALUES (?, ?)", (bucket, data))
         self.bucketed = {bucket: frozenset(held) for bucket, held in grouped.items()}
 
     def decode(self, outcome: bytes) -> Outcome:

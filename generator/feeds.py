@@ -29,7 +29,7 @@ from generator.config import Config
 from generator.i18n import month_title
 from generator.jsonfeed import json_feed
 from generator.models import Archive, Article, Month
-from generator.taxonomy import source_segments
+from generator.taxonomy import source_paths
 from generator.urls import absolute_url
 
 if TYPE_CHECKING:
@@ -180,9 +180,9 @@ def feed_specs(archive: Archive, config: Config) -> Iterator[FeedSpec]:
     for tag in archive.tags:
         yield FeedSpec(tag.path + "feed.xml", f"{config.title} · {tag.name}", tag.path,
                        tag.articles[: config.feed_entries], json=True)
-    segments = source_segments(archive)
+    paths = source_paths(archive)
     for index in archive.outlets:
-        path = f"sources/{segments[index.outlet.key]}/"
+        path = paths[index.outlet.key]
         yield FeedSpec(path + "feed.xml", f"{config.title} · {index.outlet.name}", path,
                        index.articles[: config.feed_entries], json=True)
     yield from archive_specs(archive, config)

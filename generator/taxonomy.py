@@ -43,15 +43,15 @@ def _minus_year(article: Article) -> int:
     return -article.captured.year
 
 
-def source_segments(archive: Archive) -> dict[str, str]:
-    """Archive → {outlet key: its folder name under sources/}, distinct and path-safe."""
-    return tag_segments(o.outlet.key for o in archive.outlets)
+def source_paths(archive: Archive) -> dict[str, str]:
+    """Archive → {outlet key: its listing's folder, sources/NAME/}, distinct and path-safe."""
+    return {key: f"sources/{segment}/" for key, segment in tag_segments(o.outlet.key for o in archive.outlets).items()}
 
 
 def template_globals(archive: Archive) -> dict[str, Callable[..., Any]]:
     """Archive → template helpers: tag_links(names, linked_only) → [(name, path or '')], source_path(key)."""
     tags = {t.name: t.path for t in archive.tags}
-    sources = {key: f"sources/{seg}/" for key, seg in source_segments(archive).items()}
+    sources = source_paths(archive)
 
     def tag_links(names: Sequence[str], linked_only: bool = False) -> list[tuple[str, str]]:
         """Tag names → (name, page path or '' for a tag too rare for a page), linked ones only if asked."""
@@ -122,12 +122,12 @@ def tag_pages(renderer: SiteRenderer) -> Iterator[Page]:
 def source_pages(renderer: SiteRenderer) -> Iterator[Page]:
     """/sources/ with every publisher, then each publisher's listing."""
     outlets = renderer.archive.outlets
-    segments = source_segments(renderer.archive)
-    paths = [f"sources/{segments[index.outlet.key]}/" for index in outlets]
+    paths = source_paths(renderer.archive)
     yield renderer.page("sources.html", "sources/index.html", "sources/",
-                        sources=[Counted(path, index.outlet.name, len(index.articles))
-                                 for path, index in zip(paths, outlets, strict=True)])
-    for path, index in zip(paths, outlets, strict=True):
+                        sources=[Counted(paths[index.outlet.key], index.outlet.name, len(index.articles))
+                                 for index in outlets])
+    for index in outlets:
+        path = paths[index.outlet.key]
         yield from listing_pages(renderer, path, index.outlet.name, index.articles, kind="source",
                                  feed=path + "feed.xml")
 
@@ -142,6 +142,6 @@ def sitemap_entries(archive: Archive) -> list[tuple[str, Any]]:
     """Archive → (path, last change) of the tag and source pages, for the sitemap."""
     entries: list[tuple[str, Any]] = [("tags/", None), ("sources/", None)]
     entries += [(t.path, t.articles[0].captured) for t in archive.tags]
-    segments = source_segments(archive)
-    entries += [(f"sources/{segments[o.outlet.key]}/", o.articles[0].captured) for o in archive.outlets]
+    paths = source_paths(archive)
+    entries += [(paths[o.outlet.key], o.articles[0].captured) for o in archive.outlets]
     return entries
