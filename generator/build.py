@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import itertools
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from generator.fingerprint import PlannedFile
 from generator.gather import Gathered, Progress, gather
 from generator.models import Archive, Article, Problem, Processed
 from generator.render import TEMPLATES_DIR, SiteRenderer
-from generator.search import index_is_current, index_shards
+from generator.search import Indexer, index_is_current, page_budget
 from generator.writer import Checkpoint, WriteReport, live_folder, mirror_first, prepare, publish
 
 CACHE_FILE = "cache.sqlite3"
@@ -111,48 +110,57 @@ def load_archive(input_dir: Path, config: Config, cache: Cache | None = None, jo
     return archive_of(gathered, config), gathered.files_seen
 
 
-ARTICLES = "articles/"  # the folder of the article pages: all the search index reads
+def site_files(renderer: SiteRenderer, checkpoint: Callable[[str], Checkpoint] | None = None,
+               ) -> Iterator[PlannedFile | Checkpoint]:
+    """The renderer of one archive (+ what makes the checkpoint for a folder of article pages)
+    → every output file, planned: pages, then feeds; each month's article pages followed by
+    their folder's checkpoint."""
+    yield from renderer.timeline_pages()
+    for folder, pages in renderer.article_pages():
+        yield from pages
+        if checkpoint is not None:
+            yield checkpoint(folder)
+    yield from renderer.pages_after_articles()
+    yield from render_feeds(renderer)
 
 
-def site_files(renderer: SiteRenderer, checkpoint: Checkpoint | None = None) -> Iterator[PlannedFile | Checkpoint]:
-    """The renderer of one archive (+ a checkpoint to pass once the article pages are planned)
-    → every output file, planned: pages, then feeds."""
-    after_articles = False
-    for planned in itertools.chain(renderer.pages(), render_feeds(renderer)):
-        if checkpoint is not None and after_articles and not planned.path.startswith(ARTICLES):
-            yield checkpoint  # the writer refuses an article page after it: they must come together
-            checkpoint = None
-        after_articles = after_articles or planned.path.startswith(ARTICLES)
-        yield planned
-    if checkpoint is not None:
-        yield checkpoint
+def peak_bytes() -> int:
+    """→ the most memory this process has held so far (0 where the platform does not tell)."""
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB on Linux
 
 
 def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path = TEMPLATES_DIR,
           progress: Progress = lambda items, total: items, cache_dir: Path | None = None,
           jobs: int = 1) -> BuildResult:
     """Archive folder → site folder (cache_dir None: no cache kept); returns what was built, skipped and written."""
-    with (open_cache(cache_dir) as cache, archive_outside_gc() as loaded,
-          ThreadPoolExecutor(max_workers=1) as background):
+    with open_cache(cache_dir) as cache, archive_outside_gc() as loaded, contextlib.ExitStack() as stack:
         gathered = gather(input_dir, config, cache, jobs, progress)
         archive = archive_of(gathered, config)
         loaded()
         renderer = SiteRenderer(archive, config, cache.content, templates_dir)
         live = live_folder(output_dir)
-        indexing: list[Future[int]] = []
-        checkpoint = None
+        indexer = stack.enter_context(Indexer(renderer.shards, config.language, jobs, page_budget(peak_bytes())))
+        checkpoint: Callable[[str], Checkpoint] | None = None
         if live is None or not index_is_current(live, renderer.shards):
-            # Pagefind reads only the article pages: once they are in the new generation, it runs
-            # (a process of its own, so on another core) while the other pages are rendered.
-            checkpoint = Checkpoint(ARTICLES, lambda folder, live_dir: indexing.append(background.submit(
-                index_shards, folder, live_dir, renderer.shards, config.language, jobs)))
+            # Pagefind reads only the article pages: once a month's are in the new generation, its
+            # shards are indexed (processes of their own, so on other cores) while later pages render.
+            shards_in = {folder: [s for s in renderer.shards if s.folder == folder]
+                         for folder in {s.folder for s in renderer.shards}}
+
+            def month_checkpoint(folder: str) -> Checkpoint:
+                return Checkpoint(folder, lambda site, live_site: indexer.add(site, live_site, shards_in[folder]))
+
+            checkpoint = month_checkpoint
+
         prepared = prepare(site_files(renderer, checkpoint), output_dir)
-        if indexing:
-            shards = indexing[0].result()
-        elif prepared.folder is not None:  # pages changed, the index did not: its shards come from the live site
-            shards = index_shards(prepared.folder, prepared.live, renderer.shards, config.language, jobs)
-        else:
-            shards = 0
+        if prepared.folder is not None:  # its stale shards removed; those of unchanged pages taken from the live site
+            indexer.add(prepared.folder, prepared.live, () if checkpoint else renderer.shards)
+        shards = indexer.finish()
     publish(prepared)
     mirror_first(prepared)
     return BuildResult(archive=archive, files_seen=gathered.files_seen, written=prepared.report,

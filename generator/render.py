@@ -33,7 +33,7 @@ from generator.fingerprint import (
 )
 from generator.i18n import STRINGS, format_day, format_time, month_title
 from generator.models import Archive, Article, Content, Month
-from generator.search import plan_shards
+from generator.search import pages_folder, plan_shards
 from generator.urls import absolute_url, relative_url
 
 Page = PlannedFile
@@ -227,19 +227,29 @@ class SiteRenderer:
                                             arts[i + 1] if i + 1 < len(arts) else None)
         return neighbours
 
-    def article_pages(self) -> Iterator[Page]:
-        """Each article's page and its Markdown copy."""
+    def article_pages(self) -> Iterator[tuple[str, Iterator[Page]]]:
+        """Each month's folder of article pages, newest month first, with its articles' pages (each
+        article's page and its Markdown copy); a month's pages are to be taken before the next month."""
         articles = self.archive.articles
         same_source = self.same_source_neighbours()
-        for i, article in enumerate(articles):
-            newer = articles[i - 1] if i > 0 else None
-            older = articles[i + 1] if i + 1 < len(articles) else None
-            source_newer, source_older = same_source[article.path]
-            content = {"content": functools.partial(self.contents, article.content_key)}
-            yield self.page("article.html", article.path + "index.html", article.path, lazy=content,
-                            article=article, newer=newer, older=older,
-                            source_newer=source_newer, source_older=source_older)
-            yield self.page("article.md", article.path + "index.md", article.path, lazy=content, article=article)
+
+        def pages(start: int, end: int) -> Iterator[Page]:
+            for i in range(start, end):
+                article = articles[i]
+                newer = articles[i - 1] if i > 0 else None
+                older = articles[i + 1] if i + 1 < len(articles) else None
+                source_newer, source_older = same_source[article.path]
+                content = {"content": functools.partial(self.contents, article.content_key)}
+                yield self.page("article.html", article.path + "index.html", article.path, lazy=content,
+                                article=article, newer=newer, older=older,
+                                source_newer=source_newer, source_older=source_older)
+                yield self.page("article.md", article.path + "index.md", article.path, lazy=content,
+                                article=article)
+
+        start = 0
+        for month in self.archive.months:  # they hold the articles in the same order
+            yield pages_folder(month), pages(start, start + len(month.articles))
+            start += len(month.articles)
 
     def sitemaps(self) -> Iterator[Page]:
         """sitemap.xml; past 50,000 URLs, a sitemap index over parts: the listings, then the articles
@@ -275,12 +285,14 @@ class SiteRenderer:
                 yield PlannedFile("static/" + path.relative_to(self.templates_dir / "static").as_posix(),
                                   bytes_fingerprint(data), functools.partial(bytes, data))
 
-    def pages(self) -> Iterator[Page]:
-        """Every page of the site, in a fixed order."""
+    def timeline_pages(self) -> Iterator[Page]:
+        """The front page, the archive's index and the month pages."""
         yield self.front_page()
         yield self.archive_index()
         yield from self.month_pages()
-        yield from self.article_pages()
+
+    def pages_after_articles(self) -> Iterator[Page]:
+        """The pages after the articles': tags, publishers, search, 404, robots.txt, sitemaps, static files."""
         yield from taxonomy.pages(self)
         yield self.page("search.html", "search/index.html", "search/", shards=[s.name for s in self.shards])
         # The 404 page is served at any depth, so its links are root-relative, not relative.

@@ -32,12 +32,12 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.models import Archive, Article
+from generator.models import Archive, Article, Month
 from generator.writer import link_or_copy
 
 BUNDLE = "pagefind"  # folder of the shards inside the site
@@ -45,6 +45,10 @@ BUNDLE = "pagefind"  # folder of the shards inside the site
 # costs (its run is indexed again: about 5 ms a page) and Pagefind's memory (about 0.5 MB a page);
 # fewer, bigger shards would make each search fetch less.
 SHARD_PAGES = 600
+# What a whole build may hold (DESIGN §7: under 1 GB at 100,000 articles), and what a Pagefind
+# service holds per page it indexes (measured: 300–420 MB for a 600-page shard).
+MEMORY_BUDGET = 1 << 30
+PAGE_BYTES = 640 << 10
 STAMP = ".newsarchive-shard"  # file in each shard folder holding the fingerprint it was built from
 
 
@@ -60,6 +64,7 @@ class Shard:
     glob: str  # Pagefind --glob selecting its article pages
     fingerprint: str  # digest of what its pages show to the index
     pages: int  # how many article pages it indexes
+    folder: str  # site folder of its month's article pages, e.g. "articles/2024/06/"
 
 
 def pagefind_executable() -> Path:
@@ -88,6 +93,11 @@ def _fill_days(articles: Sequence[Article]) -> list[list[Article]]:
     return [run[::-1] for run in reversed(runs)]
 
 
+def pages_folder(month: Month) -> str:
+    """A month → the site folder its article pages are in, e.g. "articles/2024/06/"."""
+    return month.path.replace("archive/", "articles/", 1)
+
+
 def plan_shards(archive: Archive, language: str, site_fingerprint: str) -> tuple[Shard, ...]:
     """Archive + site language + the site-wide fingerprint (code, templates, config) → the shards, newest first.
 
@@ -106,12 +116,19 @@ def plan_shards(archive: Archive, language: str, site_fingerprint: str) -> tuple
             days = sorted({f"{a.captured.day:02d}" for a in run})
             # Named by its first day and selecting its days by name: both stay put as days are added.
             name = f"{month.year:04d}-{month.month:02d}-from-{days[0]}"
-            glob = f"{month.path.replace('archive/', 'articles/', 1)}{{{','.join(days)}}}/**/index.html"
+            glob = f"{pages_folder(month)}{{{','.join(days)}}}/**/index.html"
             digest = hashlib.blake2b(f"{version}\0{language}\0{site_fingerprint}\0{glob}".encode(), digest_size=12)
             for article in run:
                 digest.update(f"{article.content_key}\0{article.path}\0".encode("utf-8", "surrogatepass"))
-            shards.append(Shard(name, glob, digest.hexdigest(), len(run)))
+            shards.append(Shard(name, glob, digest.hexdigest(), len(run), pages_folder(month)))
     return tuple(shards)
+
+
+def page_budget(build_bytes: int) -> int:
+    """The build process's peak size so far → how many pages Pagefind may index at once: what the
+    memory budget leaves once the build has grown by half again (rendering the biggest feeds
+    does), and at least one full shard's worth."""
+    return max(SHARD_PAGES, (MEMORY_BUDGET - build_bytes * 3 // 2) // PAGE_BYTES)
 
 
 def _stamp(folder: Path) -> str:
@@ -208,57 +225,84 @@ def _die_with_parent() -> None:
 def index_shards(site_dir: Path, live_dir: Path | None, shards: Sequence[Shard], language: str,
                  jobs: int = 1) -> int:
     """A new site generation (+ the live one) + the planned shards (+ parallel Pagefind runs)
-    → SITE/pagefind/ complete; → shards built.
+    → SITE/pagefind/ complete; → shards built."""
+    with Indexer(shards, language, jobs) as indexer:
+        indexer.add(site_dir, live_dir, shards)
+        return indexer.finish()
 
-    A shard already right in this generation is kept, one right in the live generation is linked
-    from it, and only the rest run Pagefind: up to `jobs` at once, as long as the pages being
-    indexed together stay within SHARD_PAGES (Pagefind's memory grows with them).
+
+class Indexer:
+    """Makes a new generation's SITE/pagefind/ shard by shard, as their pages become ready.
+
+    At the first `add` the shards not planned are removed. A shard already right in the new
+    generation is kept, one right in the live generation is linked from it, and the rest are
+    indexed by Pagefind on background threads: up to `jobs` at once, as long as the pages being
+    indexed together stay within the page budget (Pagefind's memory grows with them).
     """
-    bundle = site_dir / BUNDLE
-    bundle.mkdir(exist_ok=True)
-    wanted = {shard.name for shard in shards}
-    for folder in bundle.iterdir():  # shards of months that are gone, and leftovers of killed builds
-        if folder.name not in wanted:
-            shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
-    to_build = []
-    for shard in shards:
-        if _stamp(bundle / shard.name) == shard.fingerprint:
-            continue
-        live = live_dir / BUNDLE / shard.name if live_dir is not None else None
-        if live is not None and _stamp(live) == shard.fingerprint:
-            _replace(bundle / shard.name, lambda temporary, live=live: shutil.copytree(
-                live, temporary, copy_function=link_or_copy))
-        else:
-            to_build.append(shard)
-    budget = _PageBudget(SHARD_PAGES)
-    workers = max(jobs, 1)
-    idle: queue.SimpleQueue[_Pagefind] = queue.SimpleQueue()  # services that may index another shard
 
-    def build(shard: Shard) -> None:
+    def __init__(self, shards: Sequence[Shard], language: str, jobs: int = 1, pages_at_once: int | None = None):
+        self.wanted = {shard.name for shard in shards}
+        self.language = language
+        self.workers = max(jobs, 1)
+        self.budget = _PageBudget(SHARD_PAGES if pages_at_once is None else pages_at_once)
+        self.idle: queue.SimpleQueue[_Pagefind] = queue.SimpleQueue()  # services that may index another shard
+        self.pool = ThreadPoolExecutor(max_workers=self.workers)
+        self.running: list[Future[None]] = []
+        self.site_dir: Path | None = None
+
+    def __enter__(self) -> Indexer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        while not self.idle.empty():
+            self.idle.get_nowait().close()
+
+    def add(self, site_dir: Path, live_dir: Path | None, shards: Iterable[Shard]) -> None:
+        """A new generation (+ the live one) + shards whose pages are all in it → their indexing started."""
+        bundle = site_dir / BUNDLE
+        if self.site_dir is None:
+            self.site_dir = site_dir
+            bundle.mkdir(exist_ok=True)
+            for folder in bundle.iterdir():  # shards of months that are gone, and leftovers of killed builds
+                if folder.name not in self.wanted:
+                    shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
+        assert site_dir == self.site_dir, "one Indexer makes one generation's index"
+        for shard in shards:
+            if _stamp(bundle / shard.name) == shard.fingerprint:
+                continue
+            live = live_dir / BUNDLE / shard.name if live_dir is not None else None
+            if live is not None and _stamp(live) == shard.fingerprint:
+                _replace(bundle / shard.name, lambda temporary, live=live: shutil.copytree(
+                    live, temporary, copy_function=link_or_copy))
+            else:
+                self.running.append(self.pool.submit(self._index, site_dir, shard))
+
+    def _index(self, site_dir: Path, shard: Shard) -> None:
+        """Run Pagefind for one shard (on a pool thread)."""
         # A service is reused (a fresh one costs ~0.15 s) only after small shards: it keeps the
         # memory of the biggest it has indexed, and two kept after big ones held 640 MB at 100k.
         try:
-            service = idle.get_nowait()
+            service = self.idle.get_nowait()
         except queue.Empty:
             service = _Pagefind()
         reuse = False
         try:
-            with budget.taken(shard.pages):
-                _replace(bundle / shard.name, lambda temporary: service.index(site_dir, shard, language, temporary))
-            reuse = shard.pages <= SHARD_PAGES // workers  # so the services kept hold SHARD_PAGES at most
+            with self.budget.taken(shard.pages):
+                _replace(site_dir / BUNDLE / shard.name,
+                         lambda temporary: service.index(site_dir, shard, self.language, temporary))
+            reuse = shard.pages <= self.budget.limit // self.workers  # the services kept hold the budget at most
         finally:
             if reuse:
-                idle.put(service)
+                self.idle.put(service)
             else:
                 service.close()
 
-    try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(build, to_build))  # list(): raises the first SearchError
-    finally:
-        while not idle.empty():
-            idle.get_nowait().close()
-    return len(to_build)
+    def finish(self) -> int:
+        """Wait for every shard added → how many Pagefind indexed (raises the first SearchError)."""
+        for running in self.running:
+            running.result()
+        return len(self.running)
 
 
 def _replace(folder: Path, make: Callable[[Path], object]) -> None:

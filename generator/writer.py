@@ -18,6 +18,7 @@ that changes anything writes only what changed.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import os
 import shutil
@@ -240,14 +241,17 @@ def prepare(files: Iterable[PlannedFile | Checkpoint], output: Path) -> Prepared
     as_live: list[str] = []  # same bytes as the live file: linked from it if the target differs
     written = rendered = 0
     target_files: dict[str, str] | None = None  # loaded when the first file has to be written
-    settled = ""  # prefix of a checkpoint passed: no more files may come under it
+    settled: tuple[str, ...] = ()  # prefixes of the checkpoints passed: no more files may come under them
+    paths_of_target: list[str] = []  # the target's files when the first checkpoint came, sorted
 
     for planned in files:
         if isinstance(planned, Checkpoint):
             if target_files is None:
                 target_files = _open_target(state, target)
-            _settle(target_dir, live_dir, target_files, new, as_live, planned.prefix)
-            as_live, settled = [], planned.prefix
+            if not settled:
+                paths_of_target = sorted(target_files)
+            _settle(target_dir, live_dir, target_files, new, as_live, _under(paths_of_target, planned.prefix))
+            as_live, settled = [], (*settled, planned.prefix)
             target_dir.mkdir(parents=True, exist_ok=True)
             planned.reached(target_dir, live_dir)
             continue
@@ -256,7 +260,8 @@ def prepare(files: Iterable[PlannedFile | Checkpoint], output: Path) -> Prepared
         if path in new:
             raise WriteError(f"two pages were rendered to the same path {path!r}; this is a bug")
         if settled and path.startswith(settled):
-            raise WriteError(f"{path!r} was planned after the checkpoint for {settled!r}; this is a bug")
+            prefix = next(p for p in settled if path.startswith(p))
+            raise WriteError(f"{path!r} was planned after the checkpoint for {prefix!r}; this is a bug")
         new[path] = fingerprint
         if live_files.get(path) == fingerprint:
             as_live.append(path)
@@ -280,24 +285,34 @@ def prepare(files: Iterable[PlannedFile | Checkpoint], output: Path) -> Prepared
         return Prepared(output=output, folder=None, live=live_dir, report=report)
     if target_files is None:
         target_files = _open_target(state, target)
-    _settle(target_dir, live_dir, target_files, new, as_live, "")
+    _settle(target_dir, live_dir, target_files, new, as_live, list(target_files))
     target_dir.mkdir(parents=True, exist_ok=True)
     _write_manifest(state, target, new)
     return Prepared(output=output, folder=target_dir, live=live_dir, report=report)
 
 
 def _settle(target_dir: Path, live_dir: Path | None, target_files: dict[str, str], new: dict[str, str],
-            as_live: list[str], prefix: str) -> None:
+            as_live: list[str], candidates: Iterable[str]) -> None:
     """Bring the target generation up to the files planned so far: those equal to the live ones are
-    linked from it; under prefix, the files not planned (stale) are removed and forgotten."""
+    linked from it; of the candidates, the files not planned (stale) are removed and forgotten."""
     for path in as_live:
         if target_files.get(path) != new[path] and live_dir is not None:
             _link_atomically(live_dir / path, target_dir / path)
-    stale = [p for p in target_files if p.startswith(prefix) and p not in new]
+    stale = [p for p in candidates if p in target_files and p not in new]
     for path in stale:
         (target_dir / path).unlink(missing_ok=True)
         del target_files[path]
     _remove_empty_folders(target_dir, ((target_dir / p).parent for p in stale))
+
+
+def _under(paths: list[str], prefix: str) -> list[str]:
+    """Sorted paths + a prefix → those that start with it (found by bisection: a build passes a
+    checkpoint per month, and the target may hold 200,000 files)."""
+    start = bisect.bisect_left(paths, prefix)
+    end = start
+    while end < len(paths) and paths[end].startswith(prefix):
+        end += 1
+    return paths[start:end]
 
 
 def _open_target(state: Path, generation: str) -> dict[str, str]:

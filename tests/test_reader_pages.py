@@ -197,13 +197,14 @@ def test_one_pagefind_service_indexes_shard_after_shard_and_reports_what_it_cann
     service = _Pagefind()
     try:
         for n, glob in enumerate(["articles/2023/**/index.html", "articles/2024/**/index.html"]):
-            service.index(site.resolve(), Shard(f"s{n}", glob, f"print{n}", 1 + n), "zh-CN", tmp_path / f"s{n}")
+            shard = Shard(f"s{n}", glob, f"print{n}", 1 + n, "articles/")
+            service.index(site.resolve(), shard, "zh-CN", tmp_path / f"s{n}")
             assert (tmp_path / f"s{n}" / STAMP).read_text() == f"print{n}"
             assert json.loads((tmp_path / f"s{n}" / "pagefind-entry.json").read_text())["languages"]["zh"][
                 "page_count"] == 1 + n
         with pytest.raises(SearchError, match=r"found 0 pages for articles/1999/\*\*/index.html, expected 1"):
-            service.index(site.resolve(), Shard("none", "articles/1999/**/index.html", "x", 1), "zh-CN",
-                          tmp_path / "none")
+            shard = Shard("none", "articles/1999/**/index.html", "x", 1, "articles/1999/")
+            service.index(site.resolve(), shard, "zh-CN", tmp_path / "none")
         assert not (tmp_path / "none" / STAMP).exists()
     finally:
         service.close()
@@ -279,39 +280,61 @@ def test_a_pagefind_service_is_reused_after_small_shards_only(tmp_path: Path, mo
 
     monkeypatch.setattr(search, "_Pagefind", FakeService)
     monkeypatch.setattr(search, "SHARD_PAGES", 4)
-    shards = [search.Shard(f"s{n}", "*.html", f"print{n}", pages) for n, pages in enumerate([2, 3, 6, 1, 1])]
+    shards = [search.Shard(f"s{n}", "*.html", f"print{n}", pages, "") for n, pages in enumerate([2, 3, 6, 1, 1])]
     assert search.index_shards(tmp_path, None, shards, "zh-CN", jobs=1) == 5
     # The service that indexed 6 pages (more than the budget's share) kept their memory: it ended.
     assert [s.pages for s in services] == [[2, 3, 6], [1, 1]] and all(s.closed for s in services)
 
 
-def test_the_search_index_is_built_while_the_feeds_are_still_to_render(tmp_path: Path, config: Config,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pagefind_indexes_more_pages_at_once_only_while_the_build_is_small() -> None:
+    from generator.search import MEMORY_BUDGET, PAGE_BYTES, SHARD_PAGES, page_budget
+
+    mb = 1 << 20
+    # A 10,000-article build (~130 MB) leaves room for two full shards side by side ...
+    assert page_budget(130 * mb) >= 2 * SHARD_PAGES
+    # ... a 100,000-article one (~630 MB, ~760 MB while rendering) for one at a time, as does any bigger one.
+    assert page_budget(630 * mb) == page_budget(4096 * mb) == SHARD_PAGES
+    budgets = [page_budget(size * mb) for size in range(0, 1100, 10)]
+    assert budgets == sorted(budgets, reverse=True)
+    # What is granted beyond one shard fits the budget with the build grown by half.
+    assert all(size * mb * 3 // 2 + pages * PAGE_BYTES <= MEMORY_BUDGET
+               for size, pages in zip(range(0, 1100, 10), budgets, strict=True) if pages > SHARD_PAGES)
+
+
+def test_a_months_search_shards_are_indexed_while_older_months_and_the_feeds_still_render(
+        tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    from generator import build as build_module
-    from generator import feeds
+    from generator import feeds, search
+    from generator.cache import Cache
 
-    events: list[str] = []
-    indexing = threading.Event()
-    real_index, real_feed = build_module.index_shards, feeds.atom_feed
+    archive = build(SEEDS, tmp_path / "plain", config).archive
+    articles, folders = archive.articles, sorted(search.pages_folder(month) for month in archive.months)
+    newest = folders[-1]
+    assert len(folders) == 2 and articles[0].path.startswith(newest)
+    indexing = {folder: threading.Event() for folder in folders}
+    real_index, real_content, real_feed = search._Pagefind.index, Cache.content, feeds.atom_feed
 
-    def index_shards(site_dir: Path, *args: object, **kwargs: object) -> int:
-        # Every article page is already in the generation it indexes.
-        events.append("index" if all((site_dir / a.path / "index.html").is_file() for a in articles) else "early")
-        indexing.set()
-        return real_index(site_dir, *args, **kwargs)
+    def index(self: search._Pagefind, site_dir: Path, shard: search.Shard, *args: object) -> None:
+        # Every article page of the shard's month is already in the generation it indexes.
+        assert all((site_dir / a.path / "index.html").is_file() for a in articles if a.path.startswith(shard.folder))
+        indexing[shard.folder].set()
+        real_index(self, site_dir, shard, *args)  # type: ignore[arg-type]
+
+    def content(self: Cache, key: str) -> object:  # loaded only while an article page renders
+        if not next(a for a in articles if a.content_key == key).path.startswith(newest):
+            assert indexing[newest].wait(10), "an older month's pages rendered before the newest month's index started"
+        return real_content(self, key)
 
     def atom_feed(*args: object, **kwargs: object) -> bytes:
-        assert indexing.wait(10), "feeds were rendered before the index started"
-        events.append("feed")
+        assert all(event.wait(10) for event in indexing.values()), "feeds were rendered before the index started"
         return real_feed(*args, **kwargs)
 
-    articles = build(SEEDS, tmp_path / "plain", config).archive.articles
-    monkeypatch.setattr(build_module, "index_shards", index_shards)
+    monkeypatch.setattr(search._Pagefind, "index", index)
+    monkeypatch.setattr(Cache, "content", content)
     monkeypatch.setattr(feeds, "atom_feed", atom_feed)
     result = build(SEEDS, tmp_path / "site", config)
-    assert events[0] == "index" and "feed" in events and result.shards_indexed == 2
+    assert result.shards_indexed == 2
     plain, site = (tmp_path / "plain").resolve(), (tmp_path / "site").resolve()
     assert ({p.relative_to(plain): p.read_bytes() for p in plain.rglob("*") if p.is_file()}
             == {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()})

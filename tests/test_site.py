@@ -331,24 +331,28 @@ def test_writer_relinks_a_page_whose_fingerprint_changed_but_not_its_bytes(tmp_p
 def test_at_a_checkpoint_the_new_generation_holds_exactly_the_files_planned_under_its_prefix(
         tmp_path: Path) -> None:
     out = tmp_path / "site"
-    articles = [planned(f"articles/{n}/index.html", f"article {n}".encode()) for n in range(4)]
+    articles = [planned(f"articles/{'xy'[n // 2]}/{n}/index.html", f"article {n}".encode()) for n in range(4)]
     write_site([*articles, planned("index.html", b"front 1")], out)  # generation a
     write_site([*articles[:3], planned("index.html", b"front 2")], out)  # b: article 3 gone
     seen: list[dict[str, bytes]] = []
 
-    def reached(folder: Path, live: Path | None) -> None:
-        assert live == out.resolve() and folder != live
-        seen.append({p.relative_to(folder).as_posix(): p.read_bytes() for p in (folder / "articles").rglob("*.html")})
+    def reached(prefix: str) -> Checkpoint:
+        def look(folder: Path, live: Path | None) -> None:
+            assert live == out.resolve() and folder != live
+            seen.append({p.relative_to(folder).as_posix(): p.read_bytes() for p in (folder / prefix).rglob("*.html")})
+        return Checkpoint(prefix, look)
 
-    # Generation a is brought up to date: article 3 is stale there, article 1 changes, 0 and 2 are linked.
-    files = [articles[0], planned("articles/1/index.html", b"changed"), articles[2],
-             Checkpoint("articles/", reached), planned("index.html", b"front 3")]
+    # Generation a is brought up to date, a folder at a time: article 1 changes, 0 and 2 are linked,
+    # article 3 is stale there.
+    files = [articles[0], planned("articles/x/1/index.html", b"changed"), reached("articles/x/"),
+             articles[2], reached("articles/y/"), planned("index.html", b"front 3")]
     publish(prepare(files, out))
-    assert seen == [{"articles/0/index.html": b"article 0", "articles/1/index.html": b"changed",
-                     "articles/2/index.html": b"article 2"}]
-    assert (out / "index.html").read_bytes() == b"front 3" and not (out / "articles/3").exists()
-    with pytest.raises(WriteError, match=r"'articles/9/index.html' was planned after the checkpoint"):
-        prepare([Checkpoint("articles/", reached), planned("articles/9/index.html", b"late")], out)
+    assert seen == [{"articles/x/0/index.html": b"article 0", "articles/x/1/index.html": b"changed"},
+                    {"articles/y/2/index.html": b"article 2"}]
+    assert (out / "index.html").read_bytes() == b"front 3" and not (out / "articles/y/3").exists()
+    late = r"'articles/x/9/index.html' was planned after the checkpoint for 'articles/x/'"
+    with pytest.raises(WriteError, match=late):
+        prepare([reached("articles/x/"), reached("articles/y/"), planned("articles/x/9/index.html", b"late")], out)
 
 
 def test_manifests_round_trip_any_path_and_only_when_complete(tmp_path: Path) -> None:
