@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import nh3
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
@@ -59,6 +60,39 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SENTENCE_END = re.compile(r"[。！？!?.…]")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _WHITESPACE_RUN = re.compile(r"[ \t\n\r\f]{2,}")
+
+
+class _Tag(Tag):
+    """A Tag whose find_parent by one tag name walks up the parents itself. markdownify asks it
+    of every tag (is this inside a <pre>?), and Beautiful Soup's general matching made that half
+    of the conversion to Markdown."""
+
+    def find_parent(self, name: Any = None, attrs: Any = None, **kwargs: Any) -> Any:
+        """As Tag.find_parent; for a plain tag name, without building a matcher."""
+        if isinstance(name, str) and not attrs and not kwargs:
+            return _parent_named(self, (name,))
+        return super().find_parent(name, attrs, **kwargs)
+
+
+def _parent_named(node: Tag | NavigableString, names: tuple[str, ...]) -> Tag | None:
+    """A node + tag names → its closest ancestor with one of the names, None when there is none."""
+    parent = node.parent
+    while parent is not None:
+        if parent.name in names:
+            return parent
+        parent = parent.parent
+    return None
+
+
+def _tags_named(root: Tag, name: str) -> list[Tag]:
+    """A tree + a tag name → its descendants with that name, in document order (as find_all, which
+    builds a matcher for every call and made most of the cleaning's tree walks)."""
+    return [node for node in root.descendants if isinstance(node, Tag) and node.name == name]
+
+
+def _texts_matching(root: Tag, pattern: re.Pattern[str]) -> list[NavigableString]:
+    """A tree + a pattern → its text nodes in which the pattern is found, in document order."""
+    return [node for node in root.descendants if isinstance(node, NavigableString) and pattern.search(node)]
 
 
 def strip_illegal(text: str) -> str:
@@ -188,7 +222,7 @@ def _promo_block(text: NavigableString, root: Tag) -> Tag | NavigableString:
 def _remove_promo(root: Tag) -> None:
     """Remove the feed service's promo footer and the rule and breaks before it."""
     markers = re.compile("|".join(map(re.escape, PROMO_MARKERS)))
-    for text in root.find_all(string=markers):
+    for text in _texts_matching(root, markers):
         if getattr(text, "parent", None) is None:
             continue  # already removed with an earlier marker's block
         block = _promo_block(text, root)
@@ -213,7 +247,7 @@ def _is_tracking_pixel(img: Tag) -> bool:
 
 def _remove_pixels(root: Tag) -> None:
     """Drop tracking pixels and images without a source; drop sizes that are not numbers; give every image an alt."""
-    for img in root.find_all("img"):
+    for img in _tags_named(root, "img"):
         if _is_tracking_pixel(img):
             img.decompose()
             continue
@@ -227,7 +261,7 @@ def _remove_pixels(root: Tag) -> None:
 
 def _make_figures(root: Tag) -> None:
     """Turn VOA's `<img><div><small>caption</small></div>` into `<figure><img><figcaption>`."""
-    for img in root.find_all("img"):
+    for img in _tags_named(root, "img"):
         caption_block = img.find_next_sibling()
         between = img.next_sibling
         only_space_between = between is caption_block or (
@@ -269,9 +303,9 @@ def _is_empty(node: Tag | NavigableString) -> bool:
 
 def _tidy(root: Tag) -> None:
     """Demote h1 (the page has its own), drop empty paragraphs, and trim empty trailing nodes."""
-    for heading in root.find_all("h1"):
+    for heading in _tags_named(root, "h1"):
         heading.name = "h2"
-    for paragraph in root.find_all("p"):
+    for paragraph in _tags_named(root, "p"):
         if _is_empty(paragraph):
             paragraph.decompose()
     while (last := next(reversed(list(root.children)), None)) is not None and _is_empty(last):
@@ -286,8 +320,8 @@ def _collapse_spaces(root: Tag) -> None:
     because removals can leave two text nodes side by side that the next parse sees as one.
     """
     root.smooth()
-    for text in root.find_all(string=_WHITESPACE_RUN):
-        if type(text) is NavigableString and text.find_parent(["pre", "code"]) is None:
+    for text in _texts_matching(root, _WHITESPACE_RUN):
+        if type(text) is NavigableString and _parent_named(text, ("pre", "code")) is None:
             text.replace_with(NavigableString(_WHITESPACE_RUN.sub(" ", text)))
 
 
@@ -441,7 +475,7 @@ def to_markdown(root: Tag) -> str:
 
 def clean_body(raw_html: str, base_url: str = "") -> CleanBody:
     """Raw article HTML + the article's URL → CleanBody (safe HTML, text, summary, Markdown, facts)."""
-    soup = BeautifulSoup(sanitize(raw_html, base_url), "lxml")
+    soup = BeautifulSoup(sanitize(raw_html, base_url), "lxml", element_classes={Tag: _Tag})
     root = soup.body
     if root is None:
         return CleanBody("", "", "", "", None, "", None)

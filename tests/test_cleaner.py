@@ -196,7 +196,8 @@ def test_empty_body() -> None:
 
 # HTML fragments built from pieces real captures and hostile inputs use.
 _tags = st.sampled_from(["p", "div", "span", "a", "img", "br", "hr", "em", "small", "figure", "figcaption",
-                         "script", "style", "iframe", "table", "tr", "td", "i", "address", "time", "h1", "svg"])
+                         "script", "style", "iframe", "table", "tr", "td", "i", "address", "time", "h1", "svg",
+                         "pre", "code"])
 _attrs = st.sampled_from(['', ' href="https://x.example/a"', ' href="javascript:alert(1)"', ' src="/rel.jpg"',
                           ' src="https://i.example/a.jpg"', ' width="1" height="1"', ' onclick="x()"',
                           ' datetime="2024-06-18 12:44:20"', ' style="color:red"', ' width="100%"'])
@@ -231,6 +232,22 @@ def test_cleaning_is_idempotent(html: str) -> None:
 @given(html_fragments())
 def test_cleaned_html_is_always_allow_listed(html: str) -> None:
     assert_allow_listed(clean_body(html, BASE).html)
+
+
+@settings(max_examples=200, deadline=None)
+@given(html_fragments())
+def test_the_cleaners_own_parent_lookup_finds_what_beautiful_soup_finds(html: str) -> None:
+    from bs4.element import PageElement, Tag
+
+    from generator.cleaner import _parent_named, _Tag
+
+    soup = BeautifulSoup(html, "lxml", element_classes={Tag: _Tag})
+    for node in soup.descendants:
+        for names in (["pre"], ["code"], ["p"], ["body"], ["missing"], ["pre", "code"]):
+            expected = PageElement.find_parent(node, names)
+            assert _parent_named(node, tuple(names)) is expected
+            if isinstance(node, Tag) and len(names) == 1:
+                assert type(node) is _Tag and node.find_parent(names[0]) is expected
 
 
 def test_alt_text_is_carried_over_and_missing_alt_becomes_empty() -> None:
