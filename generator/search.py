@@ -32,7 +32,7 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -245,7 +245,8 @@ class Indexer:
         self.language = language
         self.workers = max(jobs, 1)
         self.budget = _PageBudget(SHARD_PAGES if pages_at_once is None else pages_at_once)
-        self.idle: queue.SimpleQueue[_Pagefind] = queue.SimpleQueue()  # services that may index another shard
+        # Services that may index another shard, with the pages they hold in the budget.
+        self.idle: queue.SimpleQueue[tuple[_Pagefind, int]] = queue.SimpleQueue()
         self.pool = ThreadPoolExecutor(max_workers=self.workers)
         self.running: list[Future[None]] = []
         self.site_dir: Path | None = None
@@ -255,8 +256,8 @@ class Indexer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
-        while not self.idle.empty():
-            self.idle.get_nowait().close()
+        while self._end_an_idle_service():
+            pass
 
     def add(self, site_dir: Path, live_dir: Path | None, shards: Iterable[Shard]) -> None:
         """A new generation (+ the live one) + shards whose pages are all in it → their indexing started."""
@@ -280,23 +281,46 @@ class Indexer:
 
     def _index(self, site_dir: Path, shard: Shard) -> None:
         """Run Pagefind for one shard (on a pool thread)."""
-        # A service is reused (a fresh one costs ~0.15 s) only after small shards: it keeps the
-        # memory of the biggest it has indexed, and two kept after big ones held 640 MB at 100k.
+        # A service is reused (a fresh one costs ~0.15 s) while its shards are small. It keeps the
+        # memory of the biggest shard it has indexed, so those pages stay counted in the budget
+        # while it waits, and waiting services are ended when another shard needs their room.
+        service: _Pagefind | None
         try:
-            service = self.idle.get_nowait()
+            service, held = self.idle.get_nowait()
         except queue.Empty:
+            service, held = None, 0
+        pages = max(held, shard.pages)
+        if not self.budget.try_acquire(pages - held, held):
+            # Never wait while holding pages: two threads doing so could wait for each other forever.
+            if service is not None:
+                service.close()
+                self.budget.release(held)
+            service, pages = None, shard.pages
+            self.budget.acquire(pages, make_room=self._end_an_idle_service)
+        if service is None:
             service = _Pagefind()
-        reuse = False
+        keep = False
         try:
-            with self.budget.taken(shard.pages):
-                _replace(site_dir / BUNDLE / shard.name,
-                         lambda temporary: service.index(site_dir, shard, self.language, temporary))
-            reuse = shard.pages <= self.budget.limit // self.workers  # the services kept hold the budget at most
+            _replace(site_dir / BUNDLE / shard.name,
+                     lambda temporary: service.index(site_dir, shard, self.language, temporary))
+            keep = pages <= self.budget.limit // self.workers
         finally:
-            if reuse:
-                self.idle.put(service)
+            if keep:
+                self.idle.put((service, pages))
+                self.budget.wake()  # a thread waiting for room may end it
             else:
                 service.close()
+                self.budget.release(pages)
+
+    def _end_an_idle_service(self) -> bool:
+        """End one waiting service and free its pages in the budget; → False when none was waiting."""
+        try:
+            service, held = self.idle.get_nowait()
+        except queue.Empty:
+            return False
+        service.close()
+        self.budget.release(held)
+        return True
 
     def finish(self) -> int:
         """Wait for every shard added → how many Pagefind indexed (raises the first SearchError)."""
@@ -315,21 +339,37 @@ def _replace(folder: Path, make: Callable[[Path], object]) -> None:
 
 
 class _PageBudget:
-    """How many pages Pagefind runs may index at once; a run bigger than the whole budget runs alone."""
+    """How many pages Pagefind services may hold at once; a shard bigger than the whole budget runs alone."""
 
     def __init__(self, pages: int):
         self.limit, self.used = pages, 0
-        self.changed = threading.Condition()
+        self.changed = threading.Condition()  # reentrant: make_room releases pages while acquire waits
 
-    @contextlib.contextmanager
-    def taken(self, pages: int) -> Iterator[None]:
-        """Wait until `pages` fit in the budget, hold them for the block."""
+    def try_acquire(self, pages: int, held: int = 0) -> bool:
+        """Count `pages` more if they fit in the budget besides the `held` ones the caller counted
+        already (or if nothing else is counted); → whether they were counted."""
         with self.changed:
-            self.changed.wait_for(lambda: self.used == 0 or self.used + pages <= self.limit)
+            if self.used == held or self.used + pages <= self.limit:
+                self.used += pages
+                return True
+            return False
+
+    def acquire(self, pages: int, make_room: Callable[[], bool] = lambda: False) -> None:
+        """Wait until `pages` fit in the budget (calling make_room while it frees some), then count them.
+        The caller must hold no pages: it would wait for itself."""
+        with self.changed:
+            while not (self.used == 0 or self.used + pages <= self.limit):
+                if not make_room():
+                    self.changed.wait()
             self.used += pages
-        try:
-            yield
-        finally:
-            with self.changed:
-                self.used -= pages
-                self.changed.notify_all()
+
+    def release(self, pages: int) -> None:
+        """Stop counting `pages`."""
+        with self.changed:
+            self.used -= pages
+            self.changed.notify_all()
+
+    def wake(self) -> None:
+        """Let the threads waiting for room look again (make_room may now free some)."""
+        with self.changed:
+            self.changed.notify_all()

@@ -240,13 +240,14 @@ def test_pagefind_runs_share_a_page_budget() -> None:
     held, seen = [0], []
 
     def run(pages: int) -> None:
-        with budget.taken(pages):
-            with lock:
-                held[0] += pages
-                seen.append(held[0])
-            time.sleep(0.02)
-            with lock:
-                held[0] -= pages
+        budget.acquire(pages)
+        with lock:
+            held[0] += pages
+            seen.append(held[0])
+        time.sleep(0.02)
+        with lock:
+            held[0] -= pages
+        budget.release(pages)
 
     threads = [threading.Thread(target=run, args=(p,)) for p in (6, 6, 4, 3, 25, 1)]
     for thread in threads:
@@ -257,22 +258,35 @@ def test_pagefind_runs_share_a_page_budget() -> None:
     assert held[0] == 0 and len(seen) == 6 and all(pages <= 10 or pages == 25 for pages in seen)
 
 
-def test_a_pagefind_service_is_reused_after_small_shards_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_pagefind_service_is_reused_after_small_shards_only_and_its_memory_stays_in_the_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
     from generator import search
 
     services: list[FakeService] = []
+    lock = threading.Lock()
+    peaks: list[int] = []
 
     class FakeService:
-        """Stands in for a Pagefind service: records the shards it indexes and whether it was closed."""
+        """Stands in for a Pagefind service: records the shards it indexes, the memory it keeps (the
+        pages of its biggest shard), and what all services keep while it indexes."""
 
         def __init__(self) -> None:
             self.pages: list[int] = []
+            self.held = 0
             self.closed = False
-            services.append(self)
+            with lock:
+                services.append(self)
 
         def index(self, site_dir: Path, shard: search.Shard, language: str, output: Path) -> None:
             assert not self.closed
-            self.pages.append(shard.pages)
+            with lock:
+                self.pages.append(shard.pages)
+                self.held = max(self.held, shard.pages)
+                peaks.append(sum(s.held for s in services if not s.closed))
+            time.sleep(0.01)
             output.mkdir()
 
         def close(self) -> None:
@@ -284,6 +298,17 @@ def test_a_pagefind_service_is_reused_after_small_shards_only(tmp_path: Path, mo
     assert search.index_shards(tmp_path, None, shards, "zh-CN", jobs=1) == 5
     # The service that indexed 6 pages (more than the budget's share) kept their memory: it ended.
     assert [s.pages for s in services] == [[2, 3, 6], [1, 1]] and all(s.closed for s in services)
+
+    # Side by side, the services waiting for a shard keep their memory: it counts in the budget.
+    services.clear()
+    peaks.clear()
+    sizes = [2, 4]  # the 2-page service waits (kept for reuse) while the 4 pages are indexed
+    shards = [search.Shard(f"t{n}", "*.html", f"print{n}", pages, "") for n, pages in enumerate(sizes)]
+    with search.Indexer(shards, "zh-CN", jobs=2, pages_at_once=4) as indexer:
+        indexer.add(tmp_path, None, shards)
+        assert indexer.finish() == len(shards)
+    assert sorted(p for s in services for p in s.pages) == sorted(s.pages for s in shards)
+    assert max(peaks) <= 4 and all(s.closed for s in services)
 
 
 def test_pagefind_indexes_more_pages_at_once_only_while_the_build_is_small() -> None:
