@@ -10,7 +10,7 @@ into shards: each month is cut into runs of whole days of at most SHARD_PAGES ar
 from the month's first day. New articles land at the end of the newest month, so the runs before
 the last one stay as they are, and a month's runs never depend on whether it is the newest. A
 rebuild runs Pagefind only for the shards whose articles changed (several at once, within a page
-budget, in Pagefind service processes reused while their shards are small) and takes the others
+budget, in Pagefind service processes reused from shard to shard) and takes the others
 from the live site; the search page merges all shards (Pagefind's mergeIndex). Output is deterministic: the
 same pages give the same files (tested) — except Pagefind filters (`data-pagefind-filter`),
 whose values it writes in hash order, so pages use none.
@@ -281,9 +281,10 @@ class Indexer:
 
     def _index(self, site_dir: Path, shard: Shard) -> None:
         """Run Pagefind for one shard (on a pool thread)."""
-        # A service is reused (a fresh one costs ~0.15 s) while its shards are small. It keeps the
-        # memory of the biggest shard it has indexed, so those pages stay counted in the budget
-        # while it waits, and waiting services are ended when another shard needs their room.
+        # A service is reused: a fresh one spends ~0.5 s of CPU starting (Chinese segmentation), and
+        # a full index has a shard per 600 pages. It keeps the memory of the biggest shard it has
+        # indexed, so those pages stay counted in the budget while it waits, and waiting services
+        # are ended when another shard needs their room.
         service: _Pagefind | None
         try:
             service, held = self.idle.get_nowait()
@@ -303,7 +304,7 @@ class Indexer:
         try:
             _replace(site_dir / BUNDLE / shard.name,
                      lambda temporary: service.index(site_dir, shard, self.language, temporary))
-            keep = pages <= self.budget.limit // self.workers
+            keep = pages <= self.budget.limit  # one bigger ran alone: it would hold every other one up
         finally:
             if keep:
                 self.idle.put((service, pages))

@@ -258,7 +258,7 @@ def test_pagefind_runs_share_a_page_budget() -> None:
     assert held[0] == 0 and len(seen) == 6 and all(pages <= 10 or pages == 25 for pages in seen)
 
 
-def test_a_pagefind_service_is_reused_after_small_shards_only_and_its_memory_stays_in_the_budget(
+def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_its_memory_stays_counted(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
     import time
@@ -296,7 +296,7 @@ def test_a_pagefind_service_is_reused_after_small_shards_only_and_its_memory_sta
     monkeypatch.setattr(search, "SHARD_PAGES", 4)
     shards = [search.Shard(f"s{n}", "*.html", f"print{n}", pages, "") for n, pages in enumerate([2, 3, 6, 1, 1])]
     assert search.index_shards(tmp_path, None, shards, "zh-CN", jobs=1) == 5
-    # The service that indexed 6 pages (more than the budget's share) kept their memory: it ended.
+    # The service that indexed 6 pages (more than the whole budget) kept their memory: it ended.
     assert [s.pages for s in services] == [[2, 3, 6], [1, 1]] and all(s.closed for s in services)
 
     # Side by side, the services waiting for a shard keep their memory: it counts in the budget.
