@@ -236,8 +236,9 @@ class Indexer:
 
     At the first `add` the shards not planned are removed. A shard already right in the new
     generation is kept, one right in the live generation is linked from it, and the rest are
-    indexed by Pagefind on background threads: up to `jobs` at once, as long as the pages being
-    indexed together stay within the page budget (Pagefind's memory grows with them).
+    indexed by Pagefind on background threads: up to `jobs` at once, as long as the pages of the
+    services indexing or waiting to be reused stay within the page budget (Pagefind's memory
+    grows with them).
     """
 
     def __init__(self, shards: Sequence[Shard], language: str, jobs: int = 1, pages_at_once: int | None = None):
@@ -299,7 +300,11 @@ class Indexer:
             service, pages = None, shard.pages
             self.budget.acquire(pages, make_room=self._end_an_idle_service)
         if service is None:
-            service = _Pagefind()
+            try:
+                service = _Pagefind()
+            except BaseException:
+                self.budget.release(pages)  # or the threads waiting for room would wait forever
+                raise
         keep = False
         try:
             _replace(site_dir / BUNDLE / shard.name,

@@ -311,6 +311,33 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
     assert max(peaks) <= 4 and all(s.closed for s in services)
 
 
+def test_a_pagefind_that_cannot_start_fails_the_index_instead_of_hanging_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from generator import search
+
+    def missing() -> None:
+        raise search.SearchError("the Pagefind binary is missing")
+
+    monkeypatch.setattr(search, "_Pagefind", missing)
+    monkeypatch.setattr(search, "SHARD_PAGES", 4)  # one shard at a time: the others wait for its room
+    shards = [search.Shard(f"s{n}", "*.html", f"print{n}", pages, "") for n, pages in enumerate([3, 3, 3])]
+    raised: list[BaseException] = []
+
+    def index() -> None:
+        try:
+            search.index_shards(tmp_path, None, shards, "zh-CN", jobs=2)
+        except search.SearchError as error:
+            raised.append(error)
+
+    thread = threading.Thread(target=index, daemon=True)
+    thread.start()
+    thread.join(20)
+    assert not thread.is_alive(), "the threads waiting for the budget were never woken"
+    assert [str(e) for e in raised] == ["the Pagefind binary is missing"]
+
+
 def test_pagefind_indexes_more_pages_at_once_only_while_the_build_is_small() -> None:
     from generator.search import MEMORY_BUDGET, PAGE_BYTES, SHARD_PAGES, page_budget
 
