@@ -385,7 +385,7 @@ _MD_URL_ESCAPES = str.maketrans({ch: f"%{ord(ch):02X}" for ch in " \t\n\r()<>\\\
 _MD_TITLE_ESCAPES = str.maketrans({"\\": "&#92;", '"': "&quot;"})
 _BACKTICKS = re.compile(r"`+")
 _LINE_BREAK = re.compile(r"\s*\n\s*")
-_CODE = ["code", "kbd", "samp"]  # elements markdownify writes as code spans
+_CODE = ("code", "kbd", "samp")  # elements markdownify writes as code spans
 # Elements markdownify writes as inline markup around their content (links, emphasis, code, quotes).
 _INLINE_MARKUP = frozenset({"a", "b", "strong", "i", "em", "del", "s", "q", "code", "kbd", "samp", "sub", "sup"})
 
@@ -442,7 +442,7 @@ class _Markdown(MarkdownConverter):
         # Right after another code span, the two delimiters would make one run of backticks, and the
         # first span would close inside this one's code: a space keeps them apart.
         previous = el.find_previous(string=True)
-        return " " + span if span and previous and previous.find_parent(_CODE) is not None else span
+        return " " + span if span and previous and _parent_named(previous, _CODE) is not None else span
 
     convert_kbd = convert_samp = convert_code  # markdownify's aliases point at its own convert_code
 

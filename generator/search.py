@@ -112,15 +112,16 @@ def plan_shards(archive: Archive, language: str, site_fingerprint: str) -> tuple
         version = "none"
     shards = []
     for month in archive.months:
+        folder = pages_folder(month)
         for run in _fill_days(month.articles):
             days = sorted({f"{a.captured.day:02d}" for a in run})
             # Named by its first day and selecting its days by name: both stay put as days are added.
             name = f"{month.year:04d}-{month.month:02d}-from-{days[0]}"
-            glob = f"{pages_folder(month)}{{{','.join(days)}}}/**/index.html"
+            glob = f"{folder}{{{','.join(days)}}}/**/index.html"
             digest = hashlib.blake2b(f"{version}\0{language}\0{site_fingerprint}\0{glob}".encode(), digest_size=12)
             for article in run:
                 digest.update(f"{article.content_key}\0{article.path}\0".encode("utf-8", "surrogatepass"))
-            shards.append(Shard(name, glob, digest.hexdigest(), len(run), pages_folder(month)))
+            shards.append(Shard(name, glob, digest.hexdigest(), len(run), folder))
     return tuple(shards)
 
 
@@ -220,15 +221,6 @@ def _die_with_parent() -> None:
     """In the Pagefind child, before it starts: ask Linux to kill it if the build is killed."""
     with contextlib.suppress(OSError, AttributeError):  # not Linux: the temporary folder name is unique anyway
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def index_shards(site_dir: Path, live_dir: Path | None, shards: Sequence[Shard], language: str,
-                 jobs: int = 1) -> int:
-    """A new site generation (+ the live one) + the planned shards (+ parallel Pagefind runs)
-    → SITE/pagefind/ complete; → shards built."""
-    with Indexer(shards, language, jobs) as indexer:
-        indexer.add(site_dir, live_dir, shards)
-        return indexer.finish()
 
 
 class Indexer:

@@ -295,7 +295,9 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
     monkeypatch.setattr(search, "_Pagefind", FakeService)
     monkeypatch.setattr(search, "SHARD_PAGES", 4)
     shards = [search.Shard(f"s{n}", "*.html", f"print{n}", pages, "") for n, pages in enumerate([2, 3, 6, 1, 1])]
-    assert search.index_shards(tmp_path, None, shards, "zh-CN", jobs=1) == 5
+    with search.Indexer(shards, "zh-CN", jobs=1) as indexer:
+        indexer.add(tmp_path, None, shards)
+        assert indexer.finish() == 5
     # The service that indexed 6 pages (more than the whole budget) kept their memory: it ended.
     assert [s.pages for s in services] == [[2, 3, 6], [1, 1]] and all(s.closed for s in services)
 
@@ -327,7 +329,9 @@ def test_a_pagefind_that_cannot_start_fails_the_index_instead_of_hanging_it(
 
     def index() -> None:
         try:
-            search.index_shards(tmp_path, None, shards, "zh-CN", jobs=2)
+            with search.Indexer(shards, "zh-CN", jobs=2) as indexer:
+                indexer.add(tmp_path, None, shards)
+                indexer.finish()
         except search.SearchError as error:
             raised.append(error)
 
