@@ -18,7 +18,7 @@ from generator.archive import build_archive
 from generator.cache import Cache
 from generator.config import Config
 from generator.feeds import render_feeds
-from generator.fingerprint import PlannedFile
+from generator.fingerprint import PlannedFile, PlannedGroup
 from generator.gather import Gathered, Progress, gather
 from generator.models import Archive, Article, Problem, Processed
 from generator.render import TEMPLATES_DIR, SiteRenderer
@@ -88,8 +88,9 @@ def archive_outside_gc() -> Iterator[Callable[[], None]]:
             gc.enable()
 
 
-def archive_of(gathered: Gathered, config: Config) -> Archive:
-    """Every file's outcome + config → the Archive (problems sorted by file and line)."""
+def archive_of(gathered: Gathered, config: Config, cache: Cache) -> Archive:
+    """Every file's outcome + config + cache → the Archive (problems sorted by file and line); the
+    months' tagging is taken from the cache where it still holds, and this build's kept in it."""
     articles: list[Article] = []
     problems: list[Problem] = []
     for outcome in gathered.outcomes:
@@ -99,7 +100,9 @@ def archive_of(gathered: Gathered, config: Config) -> Archive:
         else:
             problems.append(outcome.problem)
     problems.sort(key=lambda p: (p.file, p.line))
-    return build_archive(articles, problems, config.tags)
+    archive, months = build_archive(articles, problems, config.tags, cache.month_tags())
+    cache.keep_month_tags(months)
+    return archive
 
 
 def load_archive(input_dir: Path, config: Config, cache: Cache | None = None, jobs: int = 1,
@@ -107,19 +110,19 @@ def load_archive(input_dir: Path, config: Config, cache: Cache | None = None, jo
     """Archive folder + config (+ cache, workers) → (the complete Archive, number of article files seen)."""
     with open_cache(None) if cache is None else contextlib.nullcontext(cache) as opened:
         gathered = gather(input_dir, config, opened, jobs, progress)
-    return archive_of(gathered, config), gathered.files_seen
+        return archive_of(gathered, config, opened), gathered.files_seen
 
 
 def site_files(renderer: SiteRenderer, checkpoint: Callable[[str], Checkpoint] | None = None,
-               ) -> Iterator[PlannedFile | Checkpoint]:
+               ) -> Iterator[PlannedFile | PlannedGroup | Checkpoint]:
     """The renderer of one archive (+ what makes the checkpoint for a folder of article pages)
-    → every output file, planned: pages, then feeds; each month's article pages followed by
-    their folder's checkpoint."""
+    → every output file, planned: pages, then feeds; each month's article pages (a group)
+    followed by their folder's checkpoint."""
     yield from renderer.timeline_pages()
-    for folder, pages in renderer.article_pages():
-        yield from pages
+    for group in renderer.article_pages():
+        yield group
         if checkpoint is not None:
-            yield checkpoint(folder)
+            yield checkpoint(group.prefix)
     yield from renderer.pages_after_articles()
     yield from render_feeds(renderer)
 
@@ -140,7 +143,7 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
     """Archive folder → site folder (cache_dir None: no cache kept); returns what was built, skipped and written."""
     with open_cache(cache_dir) as cache, archive_outside_gc() as loaded, contextlib.ExitStack() as stack:
         gathered = gather(input_dir, config, cache, jobs, progress)
-        archive = archive_of(gathered, config)
+        archive = archive_of(gathered, config, cache)
         loaded()
         renderer = SiteRenderer(archive, config, cache.content, templates_dir)
         live = live_folder(output_dir)

@@ -37,6 +37,7 @@ from generator import codec
 from generator.config import Config
 from generator.fingerprint import code_fingerprint
 from generator.models import Content, Outcome
+from generator.tagging import MonthTags
 
 SCHEMA = 2  # bump when the tables change; an older database is emptied
 RACY_NS = 2_000_000_000  # a file modified this close to its hashing is hashed again next time
@@ -95,6 +96,7 @@ class Cache:
         self.path = path
         self.shared: dict[tuple, object] = {}  # one Outlet object per publisher, for every outcome decoded
         self.bucketed: dict[str, frozenset[str]] = {}  # bucket → the keys it held when loaded
+        self.months_loaded: dict[str, MonthTags] = {}  # the months' tagging as month_tags() loaded it
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = self._open(path)
@@ -121,8 +123,9 @@ class Cache:
                 CREATE TABLE contents (key TEXT PRIMARY KEY, data BLOB);
                 PRAGMA user_version={SCHEMA};
                 COMMIT;""")
-        # Added within schema 2: derived data, so an older database just gains the table.
+        # Added within schema 2: derived data, so an older database just gains the tables.
         db.execute("CREATE TABLE IF NOT EXISTS buckets (bucket TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID")
+        db.execute("CREATE TABLE IF NOT EXISTS month_tags (key TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID")
         db.execute("SELECT count(*) FROM outcomes").fetchone()  # raises now if the file is damaged
         return db
 
@@ -199,6 +202,30 @@ class Cache:
                     data = pickle.dumps(dict(sorted(held.items())), protocol=pickle.HIGHEST_PROTOCOL)
                     self.db.execute("INSERT OR REPLACE INTO buckets VALUES (?, ?)", (bucket, data))
         self.bucketed = {bucket: frozenset(held) for bucket, held in grouped.items()}
+
+    def month_tags(self) -> dict[str, MonthTags]:
+        """→ the months' tagging the last build kept, by key (rows that cannot be read are left out)."""
+        months = {}
+        for key, data in self.db.execute("SELECT key, data FROM month_tags"):
+            try:
+                terms, shared, tags = pickle.loads(data)
+                months[key] = MonthTags(terms, frozenset(shared), tags)
+            except Exception:  # damaged, or written by other code: that month is tagged again
+                continue
+        self.months_loaded = months
+        return months
+
+    def keep_month_tags(self, months: Mapping[str, MonthTags]) -> None:
+        """This build's months' tagging by key → those not loaded as they are stored; other keys' rows deleted."""
+        stored = {key for (key,) in self.db.execute("SELECT key FROM month_tags")}
+        with self.transaction():
+            self.db.executemany("DELETE FROM month_tags WHERE key = ?", [(k,) for k in stored - months.keys()])
+            for key, month in sorted(months.items()):
+                if self.months_loaded.get(key) is month:
+                    continue
+                data = pickle.dumps((dict(month.terms), sorted(month.shared), month.tags),
+                                    protocol=pickle.HIGHEST_PROTOCOL)
+                self.db.execute("INSERT OR REPLACE INTO month_tags VALUES (?, ?)", (key, data))
 
     def decode(self, outcome: bytes) -> Outcome:
         """An encoded outcome (stored, or just made by a worker) → the Outcome, its publisher shared."""

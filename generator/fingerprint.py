@@ -36,6 +36,17 @@ class PlannedFile:
     render: Callable[[], bytes]  # makes the bytes; called only when the fingerprint is new
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class PlannedGroup:
+    """Every file under one folder, planned together. While its fingerprint is the one the live site
+    recorded, the live files under the folder are kept as they are, without planning each of them:
+    at 100,000 articles, planning the article pages one by one was a third of a rebuild."""
+
+    prefix: str  # site-relative folder ending in "/", e.g. "articles/2024/06/"
+    fingerprint: str  # digest of everything the files under it depend on
+    files: Callable[[], Iterable[PlannedFile]]  # plans them; called only when the fingerprint is new
+
+
 PACKAGE = Path(__file__).resolve().parent
 
 

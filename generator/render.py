@@ -25,6 +25,7 @@ from generator import __version__, taxonomy
 from generator.config import Config
 from generator.fingerprint import (
     PlannedFile,
+    PlannedGroup,
     bytes_fingerprint,
     code_fingerprint,
     fingerprint,
@@ -227,9 +228,9 @@ class SiteRenderer:
                                             arts[i + 1] if i + 1 < len(arts) else None)
         return neighbours
 
-    def article_pages(self) -> Iterator[tuple[str, Iterator[Page]]]:
-        """Each month's folder of article pages, newest month first, with its articles' pages (each
-        article's page and its Markdown copy); a month's pages are to be taken before the next month."""
+    def article_pages(self) -> Iterator[PlannedGroup]:
+        """Each month's article pages (each article's page and its Markdown copy) as the group of its
+        folder, newest month first; a month's pages are to be taken before the next month."""
         articles = self.archive.articles
         same_source = self.same_source_neighbours()
 
@@ -248,8 +249,15 @@ class SiteRenderer:
 
         start = 0
         for month in self.archive.months:  # they hold the articles in the same order
-            yield pages_folder(month), pages(start, start + len(month.articles))
-            start += len(month.articles)
+            end = start + len(month.articles)
+            folder = pages_folder(month)
+            # Every value its pages are handed: the month's articles, the neighbours just outside it
+            # (newer and older links), and each article's neighbours from the same publisher.
+            values = {"newer": articles[max(start - 1, 0):start], "articles": month.articles,
+                      "older": articles[end:end + 1], "same_source": [same_source[a.path] for a in month.articles]}
+            group_fingerprint = fingerprint(self.site_fingerprint, f"article pages\0{folder}", values, self.marks)
+            yield PlannedGroup(folder, group_fingerprint, functools.partial(pages, start, end))
+            start = end
 
     def sitemaps(self) -> Iterator[Page]:
         """sitemap.xml; past 50,000 URLs, a sitemap index over parts: the listings, then the articles

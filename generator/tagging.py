@@ -13,6 +13,7 @@ import math
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from generator.config import TagsConfig
 from generator.models import Article, TagCandidates, TagIndex
@@ -61,8 +62,20 @@ def _best(candidates: TagCandidates | Sequence[Candidate], fixed: list[str], ran
     return tuple(fixed + [term for _, term in scored[:max(room - len(fixed), 0)]])
 
 
+@dataclass(frozen=True, slots=True)
+class MonthTags:
+    """One month's part of tagging, kept between builds and reused while its inputs hold."""
+
+    terms: Mapping[str, int]  # each term of the month's articles → how many of its articles have it
+    shared: frozenset[str]  # those of its terms that ≥ min_articles articles of the archive had when it was tagged
+    tags: tuple[tuple[str, ...], ...]  # its articles' tags, in the order they came
+
+
+Period = tuple[int, int]  # (year, month)
+
+
 def assign_tags(candidates: Sequence[TagCandidates | Sequence[Candidate]], outlets: Sequence[str],
-                periods: Sequence[tuple[int, int]], config: TagsConfig) -> list[tuple[str, ...]]:
+                periods: Sequence[Period], config: TagsConfig) -> list[tuple[str, ...]]:
     """Every article's candidates, outlet key and (year, month), in one order → every article's tags, best first.
 
     An article's terms are weighed against the articles of its month and the months before,
@@ -71,26 +84,65 @@ def assign_tags(candidates: Sequence[TagCandidates | Sequence[Candidate]], outle
     term is shared at all (then its tag gets a page) is counted across the whole archive.
     Fixed tags come first and are always kept; scored tags fill up to `per_article`.
     """
-    terms = [_terms(article) for article in candidates]
-    everywhere = Counter(itertools.chain.from_iterable(terms))
-    by_period: dict[tuple[int, int], list[int]] = defaultdict(list)
+    return tag_by_month(candidates, outlets, periods, config)[0]
+
+
+def tag_by_month(candidates: Sequence[TagCandidates | Sequence[Candidate]], outlets: Sequence[str],
+                 periods: Sequence[Period], config: TagsConfig, keys: Mapping[Period, str] | None = None,
+                 known: Mapping[str, MonthTags] | None = None,
+                 ) -> tuple[list[tuple[str, ...]], dict[str, MonthTags]]:
+    """assign_tags, reusing earlier work: + each month's key (a digest of its articles, those of the months
+    before it, the config and the code) + the MonthTags an earlier build kept by key → (every article's
+    tags, this build's MonthTags by key).
+
+    A month whose key is known and whose terms are shared as they were is not tagged again: its tags
+    depend on nothing else. At 100,000 articles that leaves one month of the three seconds tagging took.
+    """
+    keys, known = keys or {}, known or {}
+    by_period: dict[Period, list[int]] = defaultdict(list)
     for position, period in enumerate(periods):
         by_period[period].append(position)
+    order = sorted(by_period)
+    earlier = {period: known.get(keys.get(period, "")) for period in order}
+    terms: dict[int, list[str]] = {}  # position → its terms, for the articles of months counted now
+    counts: dict[Period, Mapping[str, int]] = {}
+    for period in order:
+        month = earlier[period]
+        if month is not None and len(month.tags) == len(by_period[period]):
+            counts[period] = month.terms
+            continue
+        earlier[period] = None
+        for position in by_period[period]:
+            terms[position] = _terms(candidates[position])
+        counts[period] = Counter(itertools.chain.from_iterable(terms[p] for p in by_period[period]))
+    everywhere: Counter[str] = Counter()
+    for month_counts in counts.values():
+        everywhere.update(month_counts)
     result: list[tuple[str, ...]] = [()] * len(candidates)
+    made: dict[str, MonthTags] = {}
     df: Counter[str] = Counter()
     seen = 0
-    for period in sorted(by_period):
-        positions = by_period[period]
-        month_terms = list(itertools.chain.from_iterable(terms[position] for position in positions))
-        df.update(month_terms)
+    for period in order:
+        positions, month_counts = by_period[period], counts[period]
+        df.update(month_counts)
         seen += len(positions)
-        # Per term, once a month (not once per mention); lower for a term no other article shares.
-        ranks = {term: idf(term, df[term], seen) * (1.0 if everywhere[term] >= config.min_articles else LONE_FACTOR)
-                 for term in set(month_terms)}
-        for position in positions:
-            fixed = _fixed_tags(terms[position], outlets[position], config)
-            result[position] = _best(candidates[position], fixed, ranks, config.per_article)
-    return result
+        shared = frozenset(term for term in month_counts if everywhere[term] >= config.min_articles)
+        month = earlier[period]
+        if month is None or month.shared != shared:
+            # Per term, once a month (not once per mention); lower for a term no other article shares.
+            ranks = {term: idf(term, df[term], seen) * (1.0 if term in shared else LONE_FACTOR)
+                     for term in month_counts}
+            for position in positions:
+                if position not in terms:  # a known month whose shared terms changed
+                    terms[position] = _terms(candidates[position])
+            month = MonthTags(month_counts, shared, tuple(
+                _best(candidates[p], _fixed_tags(terms[p], outlets[p], config), ranks, config.per_article)
+                for p in positions))
+        for position, found in zip(positions, month.tags, strict=True):
+            result[position] = found
+        if period in keys:
+            made[keys[period]] = month
+    return result, made
 
 
 def _segment_base(name: str) -> str:

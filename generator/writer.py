@@ -13,7 +13,9 @@ generation. So a reader (or a build killed at any moment) only ever sees a compl
 rebuild costs what changed, not what exists. A generation has a manifest only while it is
 complete; one left half-written by a killed build is rebuilt from the live one. After a first
 build, the other generation is made a twin of the new one (hard links), so that the next build
-that changes anything writes only what changed.
+that changes anything writes only what changed. A group of files planned together (a month's
+article pages) has a fingerprint of its own in the manifest: while it is unchanged, the group's
+files are taken from the live manifest without being planned one by one.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.fingerprint import PlannedFile
+from generator.fingerprint import PlannedFile, PlannedGroup
 
 LEGACY_MANIFEST = ".newsarchive-manifest.json"  # what versions before generations left in the output folder
 GENERATIONS = ("a", "b")
@@ -91,26 +93,37 @@ def state_folder(output: Path) -> Path:
 MANIFEST_END = "# complete\n"  # the last line of a manifest written to the end
 
 
-def read_manifest(state: Path, generation: str) -> dict[str, str] | None:
-    """A generation → {path: fingerprint} of its files, or None when it is missing or incomplete."""
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What a complete generation holds, as its manifest file lists it."""
+
+    files: dict[str, str]  # site-relative path → fingerprint, for every file
+    groups: dict[str, str] = field(default_factory=dict)  # folder ("…/") → fingerprint of its PlannedGroup
+
+
+def read_manifest(state: Path, generation: str) -> Manifest | None:
+    """A generation → the Manifest of its files, or None when it is missing or incomplete."""
     files: dict[str, str] = {}
+    groups: dict[str, str] = {}
     try:
         # Line by line (only "\n" ends one): at 100,000 articles the whole text and its list of
         # lines held ~60 MB more at once than the dict.
         with open(state / f"{generation}.manifest", encoding="utf-8", newline="\n") as handle:
             for line in handle:
                 if line == MANIFEST_END:
-                    return files if not handle.read(1) else None
+                    return Manifest(files, groups) if not handle.read(1) else None
                 fingerprint, _, path = line.rstrip("\n").partition("\t")
-                files[path] = fingerprint
+                # A file's path never ends in "/" (check_relative_path), a group's folder always does.
+                (groups if path.endswith("/") else files)[path] = fingerprint
     except (OSError, UnicodeDecodeError):
         return None
     return None  # no end line: the build that wrote it was killed
 
 
-def _write_manifest(state: Path, generation: str, files: dict[str, str]) -> None:
-    """{path: fingerprint} → the generation's manifest, written atomically, marked complete."""
-    lines = (f"{files[path]}\t{path}\n".encode() for path in sorted(files))
+def _write_manifest(state: Path, generation: str, manifest: Manifest) -> None:
+    """A generation's Manifest → its manifest file, written atomically, marked complete."""
+    entries = {**manifest.files, **manifest.groups}
+    lines = (f"{entries[path]}\t{path}\n".encode() for path in sorted(entries))
     _write_atomically(state / f"{generation}.manifest", itertools.chain(lines, [MANIFEST_END.encode()]))
 
 
@@ -222,10 +235,10 @@ def live_folder(output: Path) -> Path | None:
     return state_folder(output) / live if live else None
 
 
-def prepare(files: Iterable[PlannedFile | Checkpoint], output: Path) -> Prepared:
-    """Planned files (+ checkpoints) + output folder → the new generation written beside the live one
-    (unless nothing changed and no checkpoint was met: the search index may need a new generation
-    when no page changed).
+def prepare(files: Iterable[PlannedFile | PlannedGroup | Checkpoint], output: Path) -> Prepared:
+    """Planned files and groups of them (+ checkpoints) + output folder → the new generation written
+    beside the live one (unless nothing changed and no checkpoint was met: the search index may need
+    a new generation when no page changed).
 
     Nothing readers see changes until publish().
     """
@@ -234,58 +247,86 @@ def prepare(files: Iterable[PlannedFile | Checkpoint], output: Path) -> Prepared
     live = live_generation(output)
     state = state_folder(output)
     live_dir = state / live if live else None
-    live_files = (read_manifest(state, live) or {}) if live else {}
+    live_manifest = (read_manifest(state, live) or Manifest({})) if live else Manifest({})
+    live_files = live_manifest.files
+    live_paths: list[str] | None = None  # the live files sorted, once the first group is kept
     target = "b" if live == "a" else "a"
     target_dir = state / target
-    new: dict[str, str] = {}
+    new = Manifest({})
     as_live: list[str] = []  # same bytes as the live file: linked from it if the target differs
     written = rendered = 0
     target_files: dict[str, str] | None = None  # loaded when the first file has to be written
-    settled: tuple[str, ...] = ()  # prefixes of the checkpoints passed: no more files may come under them
-    paths_of_target: list[str] = []  # the target's files when the first checkpoint came, sorted
+    closed: tuple[str, ...] = ()  # folders of the checkpoints and groups passed: no more files may come under them
+    paths_of_target: list[str] | None = None  # the target's files when the first checkpoint came, sorted
 
-    for planned in files:
-        if isinstance(planned, Checkpoint):
-            if target_files is None:
-                target_files = _open_target(state, target)
-            if not settled:
-                paths_of_target = sorted(target_files)
-            _settle(target_dir, live_dir, target_files, new, as_live, _under(paths_of_target, planned.prefix))
-            as_live, settled = [], (*settled, planned.prefix)
-            target_dir.mkdir(parents=True, exist_ok=True)
-            planned.reached(target_dir, live_dir)
-            continue
+    def check_open(path: str) -> None:
+        """A path about to be planned → WriteError if it was planned already or its folder is closed."""
+        if path in new.files:
+            raise WriteError(f"two pages were rendered to the same path {path!r}; this is a bug")
+        if closed and path.startswith(closed):
+            prefix = next(p for p in closed if path.startswith(p))
+            raise WriteError(f"{path!r} was planned after the checkpoint or group for {prefix!r}; this is a bug")
+
+    def take(planned: PlannedFile) -> None:
+        """One planned file → rendered and written into the target if its fingerprint is new."""
+        nonlocal written, rendered, target_files
         path, fingerprint = planned.path, planned.fingerprint
         check_relative_path(path)
-        if path in new:
-            raise WriteError(f"two pages were rendered to the same path {path!r}; this is a bug")
-        if settled and path.startswith(settled):
-            prefix = next(p for p in settled if path.startswith(p))
-            raise WriteError(f"{path!r} was planned after the checkpoint for {prefix!r}; this is a bug")
-        new[path] = fingerprint
+        check_open(path)
+        new.files[path] = fingerprint
         if live_files.get(path) == fingerprint:
             as_live.append(path)
-            continue
+            return
         data = planned.render()
         rendered += 1
         if live_dir is not None and _same_content(live_dir / path, data):
             as_live.append(path)
-            continue
+            return
         if target_files is None:
             target_files = _open_target(state, target)
         if target_files.get(path) != fingerprint:
             _write_atomically(target_dir / path, data)
         written += 1
 
-    removed = [p for p in live_files if p not in new]
-    report = WriteReport(written=written, unchanged=len(new) - written, removed=len(removed), rendered=rendered)
+    for planned in files:
+        if isinstance(planned, PlannedFile):
+            take(planned)
+        elif isinstance(planned, PlannedGroup):
+            prefix = planned.prefix
+            if live_manifest.groups.get(prefix) == planned.fingerprint:  # its files are the live ones
+                if live_paths is None:
+                    live_paths = sorted(live_files)
+                for path in _under(live_paths, prefix):
+                    check_open(path)
+                    new.files[path] = live_files[path]
+                    as_live.append(path)
+            else:
+                for grouped in planned.files():
+                    if not grouped.path.startswith(prefix):
+                        raise WriteError(f"{grouped.path!r} was planned in the group of {prefix!r}; this is a bug")
+                    take(grouped)
+            new.groups[prefix] = planned.fingerprint
+            closed = (*closed, prefix)
+        else:  # a checkpoint
+            if target_files is None:
+                target_files = _open_target(state, target)
+            if paths_of_target is None:
+                paths_of_target = sorted(target_files)
+            _settle(target_dir, live_dir, target_files, new.files, as_live, _under(paths_of_target, planned.prefix))
+            as_live, closed = [], (*closed, planned.prefix)
+            target_dir.mkdir(parents=True, exist_ok=True)
+            planned.reached(target_dir, live_dir)
+
+    removed = [p for p in live_files if p not in new.files]
+    report = WriteReport(written=written, unchanged=len(new.files) - written, removed=len(removed),
+                         rendered=rendered)
     if target_files is None and not removed and live is not None:  # already right
-        if rendered:  # ... but some fingerprints changed (code or templates did): remember the new ones
+        if rendered or new.groups != live_manifest.groups:  # ... but fingerprints changed: remember the new ones
             _write_manifest(state, live, new)
         return Prepared(output=output, folder=None, live=live_dir, report=report)
     if target_files is None:
         target_files = _open_target(state, target)
-    _settle(target_dir, live_dir, target_files, new, as_live, list(target_files))
+    _settle(target_dir, live_dir, target_files, new.files, as_live, list(target_files))
     target_dir.mkdir(parents=True, exist_ok=True)
     _write_manifest(state, target, new)
     return Prepared(output=output, folder=target_dir, live=live_dir, report=report)
@@ -321,12 +362,12 @@ def _open_target(state: Path, generation: str) -> dict[str, str]:
     The manifest is removed before the first change, so a build killed from here on leaves a
     generation that the next build knows to rebuild.
     """
-    files = read_manifest(state, generation)
-    if files is None:
+    manifest = read_manifest(state, generation)
+    if manifest is None:
         shutil.rmtree(state / generation, ignore_errors=True)
-        files = {}
+        manifest = Manifest({})
     (state / f"{generation}.manifest").unlink(missing_ok=True)
-    return files
+    return manifest.files
 
 
 def publish(prepared: Prepared) -> None:
@@ -352,10 +393,10 @@ def mirror_first(prepared: Prepared) -> None:
         return
     state, built = prepared.folder.parent, prepared.folder.name
     spare = GENERATIONS[1 - GENERATIONS.index(built)]
-    files = read_manifest(state, built)
-    if files is None:
+    manifest = read_manifest(state, built)
+    if manifest is None:
         return
     (state / f"{spare}.manifest").unlink(missing_ok=True)  # incomplete until the end
     shutil.rmtree(state / spare, ignore_errors=True)
     shutil.copytree(state / built, state / spare, copy_function=link_or_copy)
-    _write_manifest(state, spare, files)
+    _write_manifest(state, spare, manifest)

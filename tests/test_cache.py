@@ -12,6 +12,7 @@ from generator.cache import BUCKET_PREFIX, Cache
 from generator.config import Config
 from generator.gather import gather
 from generator.models import Processed
+from generator.tagging import MonthTags
 from tests.messy import messy_archive, write_archive
 
 
@@ -83,3 +84,15 @@ def test_damaged_and_stale_buckets_only_cost_the_rows_speed(folder: Path, tmp_pa
         repaired = buckets(cache)
     assert again.outcomes == first.outcomes and again.from_cache == 40
     assert "zz" not in repaired and repaired[damaged] != b"not a pickle"
+
+
+def test_months_tagging_round_trips_and_a_damaged_row_is_left_out(tmp_path: Path) -> None:
+    june = MonthTags({"甲": 2, "乙": 1}, frozenset({"甲"}), (("甲",), ("甲", "乙")))
+    cache = Cache(tmp_path / "cache.sqlite3")
+    cache.keep_month_tags({"june": june})
+    cache.db.execute("INSERT INTO month_tags VALUES ('may', x'00ff')")
+    cache.close()
+    again = Cache(tmp_path / "cache.sqlite3")
+    assert again.month_tags() == {"june": june}
+    again.keep_month_tags({})  # a build whose months all changed: the old rows go
+    assert again.db.execute("SELECT count(*) FROM month_tags").fetchone()[0] == 0

@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import taxonomy
+from generator import tagging, taxonomy
 from generator.build import CACHE_FILE, build
 from generator.cache import ARTICLE_CONFIG_FIELDS
 from generator.config import Config, parse_config
@@ -96,6 +96,22 @@ def test_editing_one_article_changes_only_the_pages_that_show_it(archive: Path, 
     assert second.shards_indexed == 1
 
 
+def test_a_rebuild_tags_again_only_the_months_whose_articles_changed(archive: Path, tmp_path: Path, config: Config,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    first = build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache")
+    tagged: list[tuple] = []
+    best = tagging._best
+    monkeypatch.setattr(tagging, "_best", lambda *args: tagged.append(args) or best(*args))
+    build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache")
+    assert tagged == [], "nothing changed: every month's tags are kept"
+    text = (archive / "extra-2.txt").read_text(encoding="utf-8").replace("第2篇。", "第2篇！")
+    (archive / "extra-2.txt").write_text(text, encoding="utf-8")
+    second = build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache")
+    june = [a for a in first.archive.articles if a.captured.month == 6]
+    assert len(tagged) == len(june) < len(first.archive.articles), "only June is tagged again"
+    assert [a.tags for a in second.archive.articles] == [a.tags for a in first.archive.articles]
+
+
 def test_removed_article_leaves_no_page_behind(archive: Path, tmp_path: Path, config: Config) -> None:
     site = tmp_path / "site"
     first = build(archive, site, config, cache_dir=tmp_path / "cache")
@@ -106,6 +122,32 @@ def test_removed_article_leaves_no_page_behind(archive: Path, tmp_path: Path, co
     assert not (site / gone.path).exists()
     build(archive, tmp_path / "fresh", config)  # from nothing, without a cache
     assert snapshot(site) == snapshot(tmp_path / "fresh")
+
+
+def test_rebuilds_after_changes_across_months_equal_fresh_builds(archive: Path, tmp_path: Path,
+                                                                 config: Config) -> None:
+    # A month's article pages are kept as a group while its fingerprint holds; these changes reach
+    # pages of other months only through the links to neighbouring articles.
+    site = tmp_path / "site"
+    build(archive, site, config, cache_dir=tmp_path / "cache")
+    may, MAY_31 = "https://www.bbc.com/zhongwen/simp/world-may", 1717113600000  # another publisher than its neighbours
+    steps = {
+        # A new month between June 2024 and September 2023: the oldest June page and the September
+        # page now link to it.
+        "new month": lambda: new_article(archive, "may.txt", "五月的新闻", may, MAY_31, "普京访问朝鲜。"),
+        # Its title shows on the neighbouring pages of both other months.
+        "title edited": lambda: new_article(archive, "may.txt", "五月的新闻（更新）", may, MAY_31, "普京访问朝鲜。"),
+        # A publisher's newer article: the September page from the same publisher links to it.
+        "same publisher": lambda: new_article(archive, "october.txt", "十月的新闻",
+                                              "https://www.voachinese.com/a/october.html", 1696118400000, "金正恩。"),
+        "removed": lambda: (archive / "may.txt").unlink(),
+    }
+    for name, change in steps.items():
+        change()
+        build(archive, site, config, cache_dir=tmp_path / "cache")
+        fresh = tmp_path / name.replace(" ", "-")
+        build(archive, fresh, config)
+        assert snapshot(site) == snapshot(fresh), name
 
 
 def test_cached_and_uncached_builds_are_byte_identical(tmp_path: Path, config: Config) -> None:

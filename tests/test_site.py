@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 
 from generator.build import BuildResult, build
 from generator.config import Config
-from generator.fingerprint import PlannedFile, bytes_fingerprint
+from generator.fingerprint import PlannedFile, PlannedGroup, bytes_fingerprint
 from generator.writer import (
     Checkpoint,
+    Manifest,
     WriteError,
     check_relative_path,
     mirror_first,
@@ -350,9 +351,42 @@ def test_at_a_checkpoint_the_new_generation_holds_exactly_the_files_planned_unde
     assert seen == [{"articles/x/0/index.html": b"article 0", "articles/x/1/index.html": b"changed"},
                     {"articles/y/2/index.html": b"article 2"}]
     assert (out / "index.html").read_bytes() == b"front 3" and not (out / "articles/y/3").exists()
-    late = r"'articles/x/9/index.html' was planned after the checkpoint for 'articles/x/'"
+    late = r"'articles/x/9/index.html' was planned after the checkpoint or group for 'articles/x/'"
     with pytest.raises(WriteError, match=late):
         prepare([reached("articles/x/"), reached("articles/y/"), planned("articles/x/9/index.html", b"late")], out)
+
+
+def test_a_group_with_its_live_fingerprint_keeps_its_files_without_planning_them(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    one, two = planned("articles/x/1.html", b"one"), planned("articles/x/2.html", b"two")
+
+    def not_planned() -> list[PlannedFile]:
+        raise AssertionError("a group whose fingerprint is unchanged must not be planned")
+
+    # A site written before groups: the same files as a group are unchanged, and the group is remembered.
+    write_site([one, two, planned("index.html", b"front 1")], out)
+    upgrade = prepare([PlannedGroup("articles/x/", "g1", lambda: [one, two]), planned("index.html", b"front 1")], out)
+    assert upgrade.folder is None and upgrade.report.written == 0
+    assert read_manifest(state_folder(out), out.resolve().name).groups == {"articles/x/": "g1"}
+    kept = write_site([PlannedGroup("articles/x/", "g1", not_planned), planned("index.html", b"front 2")], out)
+    assert (kept.written, kept.unchanged, kept.rendered) == (1, 2, 1)
+    assert snapshot_of(out) == {"articles/x/1.html": b"one", "articles/x/2.html": b"two", "index.html": b"front 2"}
+    # A new fingerprint: the group is planned, and a file it no longer plans is removed.
+    changed = write_site([PlannedGroup("articles/x/", "g2", lambda: [planned("articles/x/1.html", b"new one")]),
+                          planned("index.html", b"front 2")], out)
+    assert (changed.written, changed.removed) == (1, 1)
+    assert snapshot_of(out) == {"articles/x/1.html": b"new one", "index.html": b"front 2"}
+    # The group's files are exactly those under its folder.
+    with pytest.raises(WriteError, match=r"'index\.html' was planned in the group of 'articles/x/'"):
+        prepare([PlannedGroup("articles/x/", "g3", lambda: [planned("index.html", b"x")])], out)
+    with pytest.raises(WriteError, match=r"'articles/x/3\.html' was planned after the checkpoint or group for"):
+        prepare([PlannedGroup("articles/x/", "g2", not_planned), planned("articles/x/3.html", b"late")], out)
+
+
+def snapshot_of(out: Path) -> dict[str, bytes]:
+    """The live site → {path: bytes} of its files."""
+    root = out.resolve()
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_manifests_round_trip_any_path_and_only_when_complete(tmp_path: Path) -> None:
@@ -360,8 +394,9 @@ def test_manifests_round_trip_any_path_and_only_when_complete(tmp_path: Path) ->
 
     # Line separators other than "\n" are allowed in paths (a line-splitting reader broke on them).
     files = {"a.html": "f1", "b\u2028c\x1c/index.html": "f2", "新闻/页.html": "f3"}
-    _write_manifest(tmp_path, "a", files)
-    assert read_manifest(tmp_path, "a") == files
+    groups = {"articles/2024/06/": "g1"}  # a group's folder ends in "/", which no file's path does
+    _write_manifest(tmp_path, "a", Manifest(files, groups))
+    assert read_manifest(tmp_path, "a") == Manifest(files, groups)
     whole = (tmp_path / "a.manifest").read_bytes()
     for broken in (whole[: whole.index(b"# complete")], whole + b"f4\td.html\n", whole[:-1], b"\xff" + whole):
         (tmp_path / "a.manifest").write_bytes(broken)

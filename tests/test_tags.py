@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -18,7 +18,7 @@ from generator.config import Config, parse_config
 from generator.enrich import process
 from generator.models import Article
 from generator.reader import parse_article
-from generator.tagging import assign_tags, segment_key, tag_segments
+from generator.tagging import assign_tags, segment_key, tag_by_month, tag_segments
 from generator.tags import extract_candidates, fold
 from generator.writer import check_relative_path, state_folder
 
@@ -339,3 +339,32 @@ def test_tag_pages_are_deterministic(seed_copy: Path, tmp_path: Path) -> None:
     build(SEEDS, two, config)
     for path in sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file()):
         assert (one / path).read_bytes() == (two / path).read_bytes(), path
+
+
+def _month_keys(docs: list, months: list) -> dict:
+    """Articles' candidates + months → each month's key as a build makes it: its articles and every month before."""
+    grouped: dict = defaultdict(list)
+    for doc, month in zip(docs, months, strict=True):
+        grouped[month].append(repr(doc))
+    keys, chain = {}, ""
+    for month in sorted(grouped):
+        keys[month] = chain = repr((chain, month, grouped[month]))
+    return keys
+
+
+ARTICLES = st.lists(st.tuples(CANDIDATES, st.sampled_from([(2024, 1), (2024, 2), (2024, 3)])), max_size=8)
+
+
+@given(ARTICLES.filter(bool), ARTICLES, st.data())
+@settings(max_examples=300, deadline=None)
+def test_months_kept_from_an_earlier_build_give_the_tags_of_tagging_afresh(first: list, added: list,
+                                                                           data: st.DataObject) -> None:
+    config = Config().tags
+    docs, months = [c for c, _ in first], [m for _, m in first]
+    _, kept = tag_by_month(docs, ["a"] * len(docs), months, config, _month_keys(docs, months))
+    # The next build: some articles gone, some added, in any month.
+    gone = data.draw(st.sets(st.integers(0, len(first) - 1)))
+    now = [article for n, article in enumerate(first) if n not in gone] + added
+    docs, months = [c for c, _ in now], [m for _, m in now]
+    tags, _ = tag_by_month(docs, ["a"] * len(docs), months, config, _month_keys(docs, months), kept)
+    assert tags == assign_tags(docs, ["a"] * len(docs), months, config)
