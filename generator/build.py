@@ -23,7 +23,7 @@ from generator.gather import Gathered, Progress, gather
 from generator.models import Archive, Article, Problem, Processed
 from generator.render import TEMPLATES_DIR, SiteRenderer
 from generator.search import Indexer, index_is_current, page_budget
-from generator.writer import Checkpoint, WriteReport, live_folder, mirror_first, prepare, publish
+from generator.writer import Checkpoint, WriteReport, live_folder, mirror_first, output_lock, prepare, publish
 
 CACHE_FILE = "cache.sqlite3"
 
@@ -141,7 +141,8 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
           progress: Progress = lambda items, total: items, cache_dir: Path | None = None,
           jobs: int = 1) -> BuildResult:
     """Archive folder → site folder (cache_dir None: no cache kept); returns what was built, skipped and written."""
-    with open_cache(cache_dir) as cache, archive_outside_gc() as loaded, contextlib.ExitStack() as stack:
+    with output_lock(output_dir), open_cache(cache_dir) as cache, archive_outside_gc() as loaded, \
+            contextlib.ExitStack() as stack:
         gathered = gather(input_dir, config, cache, jobs, progress)
         archive = archive_of(gathered, config, cache)
         loaded()
@@ -164,7 +165,7 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
         if prepared.folder is not None:  # its stale shards removed; those of unchanged pages taken from the live site
             indexer.add(prepared.folder, prepared.live, () if checkpoint else renderer.shards)
         shards = indexer.finish()
-    publish(prepared)
-    mirror_first(prepared)
+        publish(prepared)
+        mirror_first(prepared)
     return BuildResult(archive=archive, files_seen=gathered.files_seen, written=prepared.report,
                        from_cache=gathered.from_cache, shards_indexed=shards)

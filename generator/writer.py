@@ -21,11 +21,12 @@ files are taken from the live manifest without being planned one by one.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -226,6 +227,31 @@ def _point(output: Path, generation: str) -> None:
     temporary.unlink(missing_ok=True)
     os.symlink(Path(state_folder(output).name) / generation, temporary, target_is_directory=True)
     os.replace(temporary, output)
+
+
+@contextlib.contextmanager
+def output_lock(output: Path) -> Iterator[None]:
+    """Hold the output folder for one build: WriteError if another build holds it.
+
+    Two builds writing the same generation at once would break each other's files (a scheduled
+    build overlapping a slow one). The lock is a file beside the output folder, locked with flock,
+    so a killed build never leaves it held. Where flock does not exist (Windows), builds are not locked.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    output = Path(os.path.abspath(output))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    lock = output.parent / f".{output.name}.newsarchive.lock"
+    with open(lock, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise WriteError(f"another newsarchive build is writing {output} (it holds {lock}); "
+                             "wait for it to finish, or stop it") from None
+        yield
 
 
 def live_folder(output: Path) -> Path | None:

@@ -26,7 +26,7 @@ from generator.cache import ARTICLE_CONFIG_FIELDS
 from generator.config import Config, parse_config
 from generator.enrich import process
 from generator.reader import parse_article
-from generator.writer import WriteError
+from generator.writer import WriteError, output_lock
 from tests.conftest import SEEDS, TEST_CONFIG_TOML
 from tests.messy import messy_archive, write_archive
 
@@ -212,6 +212,18 @@ def _cli_build(archive: Path, site: Path, cache: Path) -> subprocess.Popen[bytes
     command = [sys.executable, "-m", "generator", "build", "--input", str(archive), "--output", str(site),
                "--cache", str(cache), "--jobs", "1", "--quiet", "--base-url", "https://archive.example.org/news/"]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_a_second_build_of_the_same_site_meanwhile_stops_and_leaves_it_alone(archive: Path, tmp_path: Path,
+                                                                           config: Config) -> None:
+    site = tmp_path / "site"
+    build(archive, site, config, cache_dir=tmp_path / "cache")
+    before = snapshot(site)
+    (archive / "extra-1.txt").unlink()
+    with output_lock(site), pytest.raises(WriteError, match=r"another newsarchive build is writing .*site"):
+        build(archive, site, config, cache_dir=tmp_path / "cache")
+    assert snapshot(site) == before
+    assert build(archive, site, config, cache_dir=tmp_path / "cache").written.removed == 2, "the lock was released"
 
 
 def test_a_build_killed_at_any_moment_leaves_a_complete_site(archive: Path, tmp_path: Path) -> None:
