@@ -163,3 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, WriteError, SearchError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def run() -> None:
+    """The `newsarchive` command: main(), then exit at once, without freeing the archive object by
+    object (2.5 s at 100,000 articles). Every file is written and closed, every pool shut down by then."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -27,6 +27,9 @@ def test_python_dash_m_builds_the_seeds(tmp_path: Path) -> None:
     assert "3 articles from 3 files (0 skipped, 0 duplicates)" in result.stdout
     assert "base_url is not set" in result.stderr  # the default base_url is pointed out
     assert (tmp_path / "site" / "index.html").is_file()
+    # The command exits without tearing the interpreter down: its output and exit code still arrive.
+    missing = run("build", "--input", str(tmp_path / "nope"), "--output", str(tmp_path / "site"), cwd=tmp_path)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
 
 
 def test_broken_file_warns_and_strict_fails(seed_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
