@@ -393,15 +393,23 @@ def test_manifests_round_trip_any_path_and_only_when_complete(tmp_path: Path) ->
     from generator.writer import _write_manifest
 
     # Line separators other than "\n" are allowed in paths (a line-splitting reader broke on them).
-    files = {"a.html": "f1", "b\u2028c\x1c/index.html": "f2", "新闻/页.html": "f3"}
-    groups = {"articles/2024/06/": "g1"}  # a group's folder ends in "/", which no file's path does
+    files = {"新闻/页.html": "f3", "a.html": "f1", "b\u2028c\x1c/index.html": "f2"}
+    groups = {"articles/2024/06/": "g1"}
     _write_manifest(tmp_path, "a", Manifest(files, groups))
-    assert read_manifest(tmp_path, "a") == Manifest(files, groups)
+    read = read_manifest(tmp_path, "a")
+    assert read == Manifest(files, groups) and list(read.files) == sorted(files), "files come in path order"
     whole = (tmp_path / "a.manifest").read_bytes()
-    for broken in (whole[: whole.index(b"# complete")], whole + b"f4\td.html\n", whole[:-1], b"\xff" + whole):
+    for broken in (whole[:-1], whole[: len(whole) // 2], whole + b"\0", b"\xff" + whole, b""):
         (tmp_path / "a.manifest").write_bytes(broken)
         assert read_manifest(tmp_path, "a") is None, broken
     assert read_manifest(tmp_path, "missing") is None
+    # The text manifests of earlier versions are still read; a group's folder ends in "/", a file's path never.
+    text = "f1\ta.html\ng1\tarticles/2024/06/\nf2\tb\u2028c\x1c/index.html\n# complete\n"
+    (tmp_path / "a.manifest").write_text(text, encoding="utf-8", newline="")
+    assert read_manifest(tmp_path, "a") == Manifest({"a.html": "f1", "b\u2028c\x1c/index.html": "f2"}, groups)
+    for broken_text in (text.removesuffix("# complete\n"), text + "f4\td.html\n"):
+        (tmp_path / "a.manifest").write_text(broken_text, encoding="utf-8", newline="")
+        assert read_manifest(tmp_path, "a") is None, broken_text
 
 
 def test_a_first_build_leaves_a_twin_spare_generation_so_the_next_change_writes_only_itself(
