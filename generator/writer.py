@@ -22,17 +22,15 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import io
-import marshal
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from generator.fingerprint import PlannedFile, PlannedGroup
+from generator.manifest import Manifest, decode_manifest, encode_manifest
 
 LEGACY_MANIFEST = ".newsarchive-manifest.json"  # what versions before generations left in the output folder
 GENERATIONS = ("a", "b")
@@ -93,55 +91,17 @@ def state_folder(output: Path) -> Path:
     return output.parent / f".{output.name}.newsarchive"
 
 
-MANIFEST_MAGIC = b"newsarchive manifest 2\n"  # first bytes of a manifest; marshal data follow
-LEGACY_MANIFEST_END = "# complete\n"  # the last line of a text manifest (newsarchive before 2026-11)
-
-
-@dataclass(frozen=True, slots=True)
-class Manifest:
-    """What a complete generation holds, as its manifest file lists it."""
-
-    files: dict[str, str]  # site-relative path → fingerprint, for every file, in path order
-    groups: dict[str, str] = field(default_factory=dict)  # folder ("…/") → fingerprint of its PlannedGroup
-
-
 def read_manifest(state: Path, generation: str) -> Manifest | None:
     """A generation → the Manifest of its files, or None when it is missing or incomplete."""
     try:
-        with open(state / f"{generation}.manifest", "rb") as handle:
-            if handle.read(len(MANIFEST_MAGIC)) != MANIFEST_MAGIC:
-                handle.seek(0)
-                return _read_text_manifest(handle)
-            # marshal: a 200,000-file manifest loads in a fifth of the time its text lines took.
-            files, groups = marshal.load(handle)
-            if handle.read(1) or not isinstance(files, dict) or not isinstance(groups, dict):
-                return None
-            return Manifest(files, groups)
-    except (OSError, EOFError, ValueError, TypeError):
+        return decode_manifest((state / f"{generation}.manifest").read_bytes())
+    except OSError:
         return None
-
-
-def _read_text_manifest(handle: BinaryIO) -> Manifest | None:
-    """An open manifest in the text format of earlier versions → its Manifest, None when incomplete."""
-    files: dict[str, str] = {}
-    groups: dict[str, str] = {}
-    try:
-        text = io.TextIOWrapper(handle, encoding="utf-8", newline="\n")
-        for line in text:
-            if line == LEGACY_MANIFEST_END:
-                return Manifest(files, groups) if not text.read(1) else None
-            fingerprint, _, path = line.rstrip("\n").partition("\t")
-            # A file's path never ends in "/" (check_relative_path), a group's folder always does.
-            (groups if path.endswith("/") else files)[path] = fingerprint
-    except UnicodeDecodeError:
-        return None
-    return None  # no end line: the build that wrote it was killed
 
 
 def _write_manifest(state: Path, generation: str, manifest: Manifest) -> None:
-    """A generation's Manifest → its manifest file (files in path order), written atomically."""
-    files = dict(sorted(manifest.files.items()))
-    _write_atomically(state / f"{generation}.manifest", MANIFEST_MAGIC + marshal.dumps((files, manifest.groups)))
+    """A generation's Manifest → its manifest file, written atomically."""
+    _write_atomically(state / f"{generation}.manifest", encode_manifest(manifest))
 
 
 def _write_atomically(target: Path, data: bytes | Iterable[bytes]) -> None:

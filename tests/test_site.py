@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from generator.build import BuildResult, build
 from generator.config import Config
 from generator.fingerprint import PlannedFile, PlannedGroup, bytes_fingerprint
+from generator.manifest import Manifest, decode_manifest, encode_manifest
 from generator.writer import (
     Checkpoint,
-    Manifest,
     WriteError,
     check_relative_path,
     mirror_first,
@@ -410,6 +410,15 @@ def test_manifests_round_trip_any_path_and_only_when_complete(tmp_path: Path) ->
     for broken_text in (text.removesuffix("# complete\n"), text + "f4\td.html\n"):
         (tmp_path / "a.manifest").write_text(broken_text, encoding="utf-8", newline="")
         assert read_manifest(tmp_path, "a") is None, broken_text
+
+
+@given(st.dictionaries(st.text(min_size=1).filter(lambda t: not t.endswith("/")), st.text()),
+       st.dictionaries(st.text().map(lambda t: t + "/"), st.text(), max_size=3), st.data())
+def test_any_manifest_round_trips_and_any_cut_is_refused(files: dict, groups: dict, data: st.DataObject) -> None:
+    encoded = encode_manifest(Manifest(files, groups))
+    assert decode_manifest(encoded) == Manifest(files, groups)
+    cut = data.draw(st.integers(0, len(encoded) - 1))
+    assert decode_manifest(encoded[:cut]) is None
 
 
 def test_a_first_build_leaves_a_twin_spare_generation_so_the_next_change_writes_only_itself(
