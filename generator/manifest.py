@@ -18,7 +18,7 @@ LEGACY_MANIFEST_END = "# complete\n"  # the last line of a text manifest (versio
 class Manifest:
     """What a complete generation holds."""
 
-    files: dict[str, str]  # site-relative path → fingerprint, for every file, in path order
+    files: dict[str, str]  # site-relative path → fingerprint, for every file (in path order when read)
     groups: dict[str, str] = field(default_factory=dict)  # folder ("…/") → fingerprint of its PlannedGroup
 
 
