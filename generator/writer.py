@@ -205,6 +205,11 @@ def _point(output: Path, generation: str) -> None:
     os.replace(temporary, output)
 
 
+def lock_file(output: Path) -> Path:
+    """The output folder → the file beside it that a build locks."""
+    return output.parent / f".{output.name}.newsarchive.lock"
+
+
 @contextlib.contextmanager
 def output_lock(output: Path) -> Iterator[None]:
     """Hold the output folder for one build: WriteError if another build holds it.
@@ -220,7 +225,7 @@ def output_lock(output: Path) -> Iterator[None]:
         return
     output = Path(os.path.abspath(output))
     output.parent.mkdir(parents=True, exist_ok=True)
-    lock = output.parent / f".{output.name}.newsarchive.lock"
+    lock = lock_file(output)
     with open(lock, "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
