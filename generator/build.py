@@ -7,6 +7,7 @@ gather (read → clean + enrich, per file, cached, in parallel) → archive → 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import sys
 import tempfile
@@ -153,11 +154,8 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
         if live is None or not index_is_current(live, renderer.shards):
             # Pagefind reads only the article pages: once a month's are in the new generation, its
             # shards are indexed (processes of their own, so on other cores) while later pages render.
-            shards_in = {folder: [s for s in renderer.shards if s.folder == folder]
-                         for folder in {s.folder for s in renderer.shards}}
-
             def month_checkpoint(folder: str) -> Checkpoint:
-                return Checkpoint(folder, lambda site, live_site: indexer.add(site, live_site, shards_in[folder]))
+                return Checkpoint(folder, functools.partial(indexer.add_month, folder))
 
             checkpoint = month_checkpoint
 

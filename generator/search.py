@@ -235,6 +235,9 @@ class Indexer:
 
     def __init__(self, shards: Sequence[Shard], language: str, jobs: int = 1, pages_at_once: int | None = None):
         self.wanted = {shard.name for shard in shards}
+        self.by_folder: dict[str, list[Shard]] = {}  # site folder of a month's article pages → its shards
+        for shard in shards:
+            self.by_folder.setdefault(shard.folder, []).append(shard)
         self.language = language
         self.workers = max(jobs, 1)
         self.budget = _PageBudget(SHARD_PAGES if pages_at_once is None else pages_at_once)
@@ -251,6 +254,10 @@ class Indexer:
         self.pool.shutdown(wait=True, cancel_futures=True)
         while self._end_an_idle_service():
             pass
+
+    def add_month(self, folder: str, site_dir: Path, live_dir: Path | None) -> None:
+        """A month's folder of article pages, all in the new generation (+ the live one) → its shards started."""
+        self.add(site_dir, live_dir, self.by_folder.get(folder, ()))
 
     def add(self, site_dir: Path, live_dir: Path | None, shards: Iterable[Shard]) -> None:
         """A new generation (+ the live one) + shards whose pages are all in it → their indexing started."""

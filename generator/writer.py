@@ -353,14 +353,16 @@ class _Target:
         """Bring the target up to the files planned so far: those equal to the live ones are linked from
         the live generation, and the target's files under prefix that were not planned are removed."""
         target = self.manifest()
+        exact = set()  # folders whose files the target holds exactly already: nothing to link or remove
         for folder, fingerprint, paths in self.kept:
-            if target.groups.get(folder) != fingerprint:  # else the target holds exactly these files already
+            if target.groups.get(folder) == fingerprint:
+                exact.add(folder)
+            else:
                 self.as_live.extend(paths)
-        exact = {folder for folder, fingerprint, _ in self.kept if target.groups.get(folder) == fingerprint}
         for path in self.as_live:
             if target.files.get(path) != new.files[path] and self.live_dir is not None:
                 _link_atomically(self.live_dir / path, self.folder / path)
-        candidates = [] if prefix in exact else _under(self.paths, prefix) if prefix else self.paths
+        candidates = [] if prefix in exact else _under(self.paths, prefix)
         stale = [p for p in candidates if p not in new.files and p in target.files]
         for path in stale:
             (self.folder / path).unlink(missing_ok=True)
