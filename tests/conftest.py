@@ -76,3 +76,9 @@ def xss_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResul
     """
     out = tmp_path_factory.mktemp("xss-site") / "news"
     return out, build(XSS_FIXTURES, out, parse_config(XSS_CONFIG_TOML))
+
+
+def site_snapshot(site: Path) -> dict[str, bytes]:
+    """A built site (its output link) → {relative path: bytes} of every file of its live generation."""
+    root = site.resolve()
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

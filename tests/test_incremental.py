@@ -27,16 +27,10 @@ from generator.config import Config, parse_config
 from generator.enrich import process
 from generator.reader import parse_article
 from generator.writer import WriteError, output_lock
-from tests.conftest import SEEDS, TEST_CONFIG_TOML
+from tests.conftest import SEEDS, TEST_CONFIG_TOML, site_snapshot
 from tests.messy import messy_archive, write_archive
 
 ROOT = Path(__file__).parent.parent
-
-
-def snapshot(site: Path) -> dict[str, bytes]:
-    """A built site → {relative path: bytes} of every file in it."""
-    root = site.resolve()
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
@@ -76,14 +70,14 @@ def test_editing_one_article_changes_only_the_pages_that_show_it(archive: Path, 
                                                                  config: Config) -> None:
     site = tmp_path / "site"
     first = build(archive, site, config, cache_dir=tmp_path / "cache")
-    before = snapshot(site)
+    before = site_snapshot(site)
     target = next(a for a in first.archive.articles if a.source_file == "extra-2.txt")
     # Punctuation only: no new words, so no other article's tags move.
     text = (archive / "extra-2.txt").read_text(encoding="utf-8").replace("第2篇。", "第2篇！")
     (archive / "extra-2.txt").write_text(text, encoding="utf-8")
     second = build(archive, site, config, cache_dir=tmp_path / "cache")
     assert second.from_cache == 6, "only the edited file is processed again"
-    diff = changed(before, snapshot(site))
+    diff = changed(before, site_snapshot(site))
     assert {target.path + "index.html", target.path + "index.md"} <= diff
     month = f"archive/{target.captured:%Y/%m}/"
     allowed = {target.path + "index.html", target.path + "index.md", "index.html", month + "index.html",
@@ -91,7 +85,7 @@ def test_editing_one_article_changes_only_the_pages_that_show_it(archive: Path, 
     unexplained = {p for p in diff - allowed if not p.startswith(("tags/", "sources/", "pagefind/"))}
     assert unexplained == set(), "other articles' pages must not change"
     others = [a for a in first.archive.articles if a.path != target.path]
-    assert all(before[a.path + "index.html"] == snapshot(site)[a.path + "index.html"] for a in others)
+    assert all(before[a.path + "index.html"] == site_snapshot(site)[a.path + "index.html"] for a in others)
     # The search index: only the edited article's month shard was built again.
     assert second.shards_indexed == 1
 
@@ -121,7 +115,7 @@ def test_removed_article_leaves_no_page_behind(archive: Path, tmp_path: Path, co
     assert second.written is not None and second.written.removed >= 2
     assert not (site / gone.path).exists()
     build(archive, tmp_path / "fresh", config)  # from nothing, without a cache
-    assert snapshot(site) == snapshot(tmp_path / "fresh")
+    assert site_snapshot(site) == site_snapshot(tmp_path / "fresh")
 
 
 def test_rebuilds_after_changes_across_months_equal_fresh_builds(archive: Path, tmp_path: Path,
@@ -147,7 +141,7 @@ def test_rebuilds_after_changes_across_months_equal_fresh_builds(archive: Path, 
         build(archive, site, config, cache_dir=tmp_path / "cache")
         fresh = tmp_path / name.replace(" ", "-")
         build(archive, fresh, config)
-        assert snapshot(site) == snapshot(fresh), name
+        assert site_snapshot(site) == site_snapshot(fresh), name
 
 
 def test_cached_and_uncached_builds_are_byte_identical(tmp_path: Path, config: Config) -> None:
@@ -158,7 +152,7 @@ def test_cached_and_uncached_builds_are_byte_identical(tmp_path: Path, config: C
     cached = build(folder, tmp_path / "cached", config, cache_dir=tmp_path / "cache")
     assert cached.from_cache >= 90
     uncached = build(folder, tmp_path / "uncached", config, jobs=2)  # in worker processes too
-    assert snapshot(tmp_path / "cached") == snapshot(tmp_path / "uncached")
+    assert site_snapshot(tmp_path / "cached") == site_snapshot(tmp_path / "uncached")
     assert cached.archive.problems == uncached.archive.problems
 
 
@@ -203,7 +197,7 @@ def test_jobs_give_the_same_site_as_one_process(tmp_path: Path, config: Config) 
     write_archive(messy_archive(80, seed=11), folder)
     one = build(folder, tmp_path / "one", config, jobs=1)
     two = build(folder, tmp_path / "two", config, jobs=2)
-    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+    assert site_snapshot(tmp_path / "one") == site_snapshot(tmp_path / "two")
     assert one.archive.problems == two.archive.problems and one.files_seen == two.files_seen == 80
 
 
@@ -218,18 +212,18 @@ def test_a_second_build_of_the_same_site_meanwhile_stops_and_leaves_it_alone(arc
                                                                            config: Config) -> None:
     site = tmp_path / "site"
     build(archive, site, config, cache_dir=tmp_path / "cache")
-    before = snapshot(site)
+    before = site_snapshot(site)
     (archive / "extra-1.txt").unlink()
     with output_lock(site), pytest.raises(WriteError, match=r"another newsarchive build is writing .*site"):
         build(archive, site, config, cache_dir=tmp_path / "cache")
-    assert snapshot(site) == before
+    assert site_snapshot(site) == before
     assert build(archive, site, config, cache_dir=tmp_path / "cache").written.removed == 2, "the lock was released"
 
 
 def test_a_build_killed_at_any_moment_leaves_a_complete_site(archive: Path, tmp_path: Path) -> None:
     site, cache = tmp_path / "site", tmp_path / "cache"
     assert _cli_build(archive, site, cache).wait() == 0
-    previous = snapshot(site)
+    previous = site_snapshot(site)
     rng = random.Random(8)
     started = time.monotonic()
     assert _cli_build(archive, site, cache).wait() == 0
@@ -242,14 +236,14 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_site(archive: Path, tmp_
         time.sleep(rng.uniform(0.2, duration * 2))
         child.send_signal(signal.SIGKILL)
         child.wait()
-        seen = snapshot(site)
+        seen = site_snapshot(site)
         assert _cli_build(archive, site, cache).wait() == 0, "the next build works after a kill"
-        finished = snapshot(site)
+        finished = site_snapshot(site)
         assert seen in (previous, finished), f"round {round_number}: the site was half-written"
         previous = finished
     fresh = tmp_path / "fresh"
     assert _cli_build(archive, fresh, tmp_path / "fresh-cache").wait() == 0
-    assert snapshot(fresh) == previous, "after the kills the cached build equals a build from nothing"
+    assert site_snapshot(fresh) == previous, "after the kills the cached build equals a build from nothing"
 
 
 def test_a_new_article_changes_only_its_months_sitemap_part_and_its_own_year_pages(
@@ -260,7 +254,7 @@ def test_a_new_article_changes_only_its_months_sitemap_part_and_its_own_year_pag
     monkeypatch.setattr(taxonomy, "YEAR_SPLIT", 2)
     site = tmp_path / "site"
     first = build(archive, site, config, cache_dir=tmp_path / "cache")
-    before = snapshot(site)
+    before = site_snapshot(site)
     index = BeautifulSoup(before["sitemap.xml"], "xml")
     parts = [loc.get_text().rsplit("/", 1)[1] for loc in index.find_all("loc")]
     urls = [loc.get_text() for part in parts for loc in BeautifulSoup(before[part], "xml").find_all("loc")]
@@ -271,7 +265,7 @@ def test_a_new_article_changes_only_its_months_sitemap_part_and_its_own_year_pag
     new_article(archive, "newest.txt", "朝鲜最新消息", "https://www.voachinese.com/a/newest.html",
                 1717807142000 + 3_600_000, "金正恩与普京在平壤会晤，朝鲜与俄罗斯签署协议。最新。")
     build(archive, site, config, cache_dir=tmp_path / "cache")
-    diff = changed(before, snapshot(site))
+    diff = changed(before, site_snapshot(site))
     # Articles are listed by month, oldest first: only the new article's month's last part changes
     # (or a part is added after it, when it was full).
     june = [p for p in article_parts if p.startswith("sitemap-articles-2024-06-")]

@@ -30,7 +30,7 @@ from generator.writer import (
     write_site,
 )
 
-from .conftest import SEEDS
+from .conftest import SEEDS, site_snapshot
 
 BASE = "https://archive.example.org/news/"
 
@@ -370,23 +370,17 @@ def test_a_group_with_its_live_fingerprint_keeps_its_files_without_planning_them
     assert read_manifest(state_folder(out), out.resolve().name).groups == {"articles/x/": "g1"}
     kept = write_site([PlannedGroup("articles/x/", "g1", not_planned), planned("index.html", b"front 2")], out)
     assert (kept.written, kept.unchanged, kept.rendered) == (1, 2, 1)
-    assert snapshot_of(out) == {"articles/x/1.html": b"one", "articles/x/2.html": b"two", "index.html": b"front 2"}
+    assert site_snapshot(out) == {"articles/x/1.html": b"one", "articles/x/2.html": b"two", "index.html": b"front 2"}
     # A new fingerprint: the group is planned, and a file it no longer plans is removed.
     changed = write_site([PlannedGroup("articles/x/", "g2", lambda: [planned("articles/x/1.html", b"new one")]),
                           planned("index.html", b"front 2")], out)
     assert (changed.written, changed.removed) == (1, 1)
-    assert snapshot_of(out) == {"articles/x/1.html": b"new one", "index.html": b"front 2"}
+    assert site_snapshot(out) == {"articles/x/1.html": b"new one", "index.html": b"front 2"}
     # The group's files are exactly those under its folder.
     with pytest.raises(WriteError, match=r"'index\.html' was planned in the group of 'articles/x/'"):
         prepare([PlannedGroup("articles/x/", "g3", lambda: [planned("index.html", b"x")])], out)
     with pytest.raises(WriteError, match=r"'articles/x/3\.html' was planned after the checkpoint or group for"):
         prepare([PlannedGroup("articles/x/", "g2", not_planned), planned("articles/x/3.html", b"late")], out)
-
-
-def snapshot_of(out: Path) -> dict[str, bytes]:
-    """The live site → {path: bytes} of its files."""
-    root = out.resolve()
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_manifests_round_trip_any_path_and_only_when_complete(tmp_path: Path) -> None:
