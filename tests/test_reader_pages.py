@@ -275,6 +275,7 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
 
         def __init__(self) -> None:
             self.pages: list[int] = []
+            self.indexed = 0
             self.held = 0
             self.closed = False
             with lock:
@@ -284,6 +285,7 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
             assert not self.closed
             with lock:
                 self.pages.append(shard.pages)
+                self.indexed += shard.pages
                 self.held = max(self.held, shard.pages)
                 peaks.append(sum(s.held for s in services if not s.closed))
             time.sleep(0.01)
@@ -311,6 +313,15 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
         assert indexer.finish() == len(shards)
     assert sorted(p for s in services for p in s.pages) == sorted(s.pages for s in shards)
     assert max(peaks) <= 4 and all(s.closed for s in services)
+
+    # A service is ended once it has indexed SERVICE_PAGES pages (its memory grows with each shard).
+    services.clear()
+    monkeypatch.setattr(search, "SERVICE_PAGES", 5)
+    shards = [search.Shard(f"u{n}", "*.html", f"print{n}", 2, "") for n in range(5)]
+    with search.Indexer(shards, "zh-CN", jobs=1) as indexer:
+        indexer.add(tmp_path, None, shards)
+        assert indexer.finish() == len(shards)
+    assert [s.pages for s in services] == [[2, 2, 2], [2, 2]] and all(s.closed for s in services)
 
 
 def test_a_pagefind_that_cannot_start_fails_the_index_instead_of_hanging_it(

@@ -194,6 +194,8 @@ def test_per_article_and_min_articles(seed_copy: Path) -> None:
     archive, _ = load_archive(seed_copy, config)
     assert all(len(a.tags) == 2 for a in archive.articles)
     assert all(len(t.articles) >= 3 for t in archive.tags)
+    # Tagged, the articles let their candidates go: the render does not need them.
+    assert all(not a.tag_candidates.terms and not a.tag_candidates.numbers for a in archive.articles)
 
 
 # --- safe names ----------------------------------------------------------------------------
