@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +20,7 @@ from generator.i18n import STRINGS
 from generator.render import script_json
 from generator.search import BUNDLE
 
-from .conftest import SEEDS
+from .conftest import ROOT, SEEDS
 
 
 def soup_of(site: Path, path: str) -> BeautifulSoup:
@@ -419,3 +423,38 @@ def test_an_out_of_date_search_index_is_rebuilt_even_when_no_page_changed(tmp_pa
     assert site.resolve() != before, "re-indexed in a new generation, never in the live one"
     assert (site / BUNDLE / stamp.parent.name / ".newsarchive-shard").read_text() != "built from something else"
     assert build(SEEDS, site, config, cache_dir=cache).shards_indexed == 0
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
+@pytest.mark.parametrize("through", ["setpriv", "preexec"])
+def test_a_pagefind_service_dies_with_the_build_that_started_it(through: str) -> None:
+    """Killed mid-build, a build takes its services with it: one busy with a shard would otherwise
+    go on writing into the generation the next build cleans up."""
+    child = textwrap.dedent(f"""
+        import subprocess, sys, time
+        from generator import search
+        if {through!r} == "preexec":
+            search._setpriv = lambda: None
+        process = search.start_dying_with_parent(["sleep", "60"], stdin=subprocess.DEVNULL)
+        print(process.pid, flush=True)
+        time.sleep(60)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", child], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    service = int(parent.stdout.readline())
+    assert _alive(service)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while _alive(service) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(service), "the service outlived the build"
+
+
+def _alive(pid: int) -> bool:
+    """A process id → True while it runs (a zombie waiting to be reaped counts as ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
