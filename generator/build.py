@@ -23,7 +23,7 @@ from generator.fingerprint import PlannedFile, PlannedGroup
 from generator.gather import Gathered, Progress, gather
 from generator.models import Archive, Article, Problem, Processed
 from generator.render import TEMPLATES_DIR, SiteRenderer
-from generator.search import Indexer, index_is_current, page_budget
+from generator.search import Indexer, index_is_current, memory_is_tight, page_budget
 from generator.writer import Checkpoint, WriteReport, live_folder, mirror_first, output_lock, prepare, publish
 
 CACHE_FILE = "cache.sqlite3"
@@ -115,10 +115,16 @@ def load_archive(input_dir: Path, config: Config, cache: Cache | None = None, jo
 
 
 def site_files(renderer: SiteRenderer, checkpoint: Callable[[str], Checkpoint] | None = None,
-               ) -> Iterator[PlannedFile | PlannedGroup | Checkpoint]:
-    """The renderer of one archive (+ what makes the checkpoint for a folder of article pages)
-    → every output file, planned: pages, then feeds; each month's article pages (a group)
-    followed by their folder's checkpoint."""
+               archive_feeds_first: bool = False) -> Iterator[PlannedFile | PlannedGroup | Checkpoint]:
+    """The renderer of one archive (+ what makes the checkpoint for a folder of article pages, + whether
+    the monthly archive feeds come first) → every output file, planned: pages, then feeds; each
+    month's article pages (a group) followed by their folder's checkpoint.
+
+    The monthly archive feeds (thousands of entries with full content: ~100 MB for a moment at
+    100,000 articles) come first when memory is tight: then no Pagefind service runs beside them.
+    """
+    if archive_feeds_first:
+        yield from render_feeds(renderer, archived=True)
     yield from renderer.timeline_pages()
     for group in renderer.article_pages():
         yield group
@@ -126,6 +132,8 @@ def site_files(renderer: SiteRenderer, checkpoint: Callable[[str], Checkpoint] |
             yield checkpoint(group.prefix)
     yield from renderer.pages_after_articles()
     yield from render_feeds(renderer)
+    if not archive_feeds_first:
+        yield from render_feeds(renderer, archived=True)
 
 
 def peak_bytes() -> int:
@@ -149,7 +157,8 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
         loaded()
         renderer = SiteRenderer(archive, config, cache.content, templates_dir)
         live = live_folder(output_dir)
-        indexer = stack.enter_context(Indexer(renderer.shards, config.language, jobs, page_budget(peak_bytes())))
+        size = peak_bytes()  # what Pagefind services must fit beside
+        indexer = stack.enter_context(Indexer(renderer.shards, config.language, jobs, page_budget(size)))
         checkpoint: Callable[[str], Checkpoint] | None = None
         if live is None or not index_is_current(live, renderer.shards):
             # Pagefind reads only the article pages: once a month's are in the new generation, its
@@ -159,7 +168,7 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
 
             checkpoint = month_checkpoint
 
-        prepared = prepare(site_files(renderer, checkpoint), output_dir)
+        prepared = prepare(site_files(renderer, checkpoint, memory_is_tight(size)), output_dir)
         if prepared.folder is not None:  # its stale shards removed; those of unchanged pages taken from the live site
             indexer.add(prepared.folder, prepared.live, () if checkpoint else renderer.shards)
         shards = indexer.finish()

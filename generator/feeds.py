@@ -172,7 +172,7 @@ def archive_specs(archive: Archive, config: Config) -> Iterator[FeedSpec]:
 
 
 def feed_specs(archive: Archive, config: Config) -> Iterator[FeedSpec]:
-    """Archive + config → every feed of the site: main, tags, sources, monthly archives."""
+    """Archive + config → the site's current feeds: main, tags, sources (the monthly archives are archive_specs)."""
     latest = archive.articles[: config.feed_entries]
     target = newest_archive_month(archive, latest)
     links = (("prev-archive", month_feed_path(target)),) if target else ()
@@ -185,13 +185,14 @@ def feed_specs(archive: Archive, config: Config) -> Iterator[FeedSpec]:
         path = paths[index.outlet.key]
         yield FeedSpec(path + "feed.xml", f"{config.title} · {index.outlet.name}", path,
                        index.articles[: config.feed_entries], json=True)
-    yield from archive_specs(archive, config)
 
 
-def render_feeds(renderer: SiteRenderer) -> Iterator[PlannedFile]:
-    """The site's renderer (archive, config, content store, fingerprints) → the site's feeds, planned."""
+def render_feeds(renderer: SiteRenderer, archived: bool = False) -> Iterator[PlannedFile]:
+    """The site's renderer (archive, config, content store, fingerprints) → its current feeds, or with
+    archived, its monthly archive feeds, planned."""
     archive, config, contents = renderer.archive, renderer.config, renderer.contents
-    for spec in feed_specs(archive, config):
+    specs = archive_specs(archive, config) if archived else feed_specs(archive, config)
+    for spec in specs:
         yield renderer.plan("atom", spec.path, {"spec": spec}, functools.partial(atom_feed, spec, config, contents))
         if spec.json and config.json_feed:
             path = spec.path.removesuffix(".xml") + ".json"

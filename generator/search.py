@@ -139,6 +139,12 @@ def page_budget(build_bytes: int) -> int:
     return max(SHARD_PAGES, (MEMORY_BUDGET - build_bytes * 3 // 2) // PAGE_BYTES)
 
 
+def memory_is_tight(build_bytes: int) -> bool:
+    """The build process's peak size so far → True when a shard's Pagefind service does not fit beside
+    the build grown by half: then the build's biggest allocations must not overlap a service."""
+    return (MEMORY_BUDGET - build_bytes * 3 // 2) // PAGE_BYTES < SHARD_PAGES
+
+
 def _stamp(folder: Path) -> str:
     """A shard folder → the fingerprint it was built from ('' when unknown)."""
     try:

@@ -345,3 +345,33 @@ def test_year_runs_by_bisection_match_grouping_every_article(moments: list[datet
     assert [(year, end - start) for year, start, end in runs] == grouped
     assert all(end == next_start for (_, _, end), (_, next_start, _) in itertools.pairwise(runs))
     assert (runs[0][1], runs[-1][2]) == (0, len(articles)) if runs else not articles
+
+
+def test_when_memory_is_tight_the_monthly_archive_feeds_come_first_and_the_site_is_the_same(
+        archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import build as build_module
+    from generator import search
+
+    orders: list[list[str]] = []
+    real_prepare = build_module.prepare
+
+    def recording_prepare(files, output):  # type: ignore[no-untyped-def]
+        order: list[str] = []
+        orders.append(order)
+
+        def recorded():  # type: ignore[no-untyped-def]
+            for planned in files:
+                order.append(getattr(planned, "path", None) or planned.prefix)
+                yield planned
+
+        return real_prepare(recorded(), output)
+
+    monkeypatch.setattr(build_module, "prepare", recording_prepare)
+    build(archive, tmp_path / "roomy", config, cache_dir=tmp_path / "cache")
+    monkeypatch.setattr(search, "MEMORY_BUDGET", 1 << 20)  # not even one shard fits beside the build
+    build(archive, tmp_path / "tight", config, cache_dir=tmp_path / "cache")
+    roomy, tight = orders
+    archive_feeds = [path for path in roomy if path.startswith("feeds/")]
+    assert len(archive_feeds) >= 2 and sorted(roomy) == sorted(tight)
+    assert roomy[-len(archive_feeds):] == archive_feeds and tight[:len(archive_feeds)] == archive_feeds
+    assert site_snapshot(tmp_path / "roomy") == site_snapshot(tmp_path / "tight")
