@@ -24,6 +24,7 @@ from markupsafe import Markup
 from generator import __version__, taxonomy
 from generator.config import Config
 from generator.fingerprint import (
+    Marks,
     PlannedFile,
     PlannedGroup,
     bytes_fingerprint,
@@ -127,6 +128,23 @@ def group_by_day(articles: tuple[Article, ...] | list[Article]) -> list[tuple[da
     return [(day, list(group)) for day, group in itertools.groupby(articles, key=lambda a: a.captured.date())]
 
 
+def article_marks(archive: Archive) -> Marks:
+    """Archive → each article's mark (by id), what identifies it in fingerprints: a digest of its content
+    key plus what the archive added (its path, tags, the pages of its tags and of its publisher).
+
+    A digest, because listings and feeds hand over the same article again and again: full marks
+    made 500 MB of text to hash in a 100,000-article rebuild.
+    """
+    tags, sources = taxonomy.tag_paths(archive), taxonomy.source_paths(archive)
+    marks: Marks = {}
+    for article in archive.articles:
+        names = article.tags
+        marks[id(article)] = text_digest("\x1e".join((article.content_key, article.path, *names,
+                                                       *[tags.get(name, "") for name in names],
+                                                       sources.get(article.outlet.key, ""))))
+    return marks
+
+
 class SiteRenderer:
     """Renders every page of one archive; holds only the environment and shared template values."""
 
@@ -157,15 +175,7 @@ class SiteRenderer:
             **taxonomy.template_globals(archive),  # tag_links, source_path
         }
         self.shards = plan_shards(archive, config.language, self.site_fingerprint)  # parts of the search index
-        self.marks = {id(article): self.mark(article) for article in archive.articles}
-
-    def mark(self, article: Article) -> str:
-        """An article → what identifies it in fingerprints: a digest of its content key plus what the
-        archive added. A digest, because listings and feeds hand over the same article again and again:
-        full marks made 500 MB of text to hash in a 100,000-article rebuild."""
-        links = [path for _, path in self.shared["tag_links"](article.tags)]
-        return text_digest("\x1e".join([article.content_key, article.path, *article.tags, *links,
-                                         self.shared["source_path"](article.outlet.key)]))
+        self.marks = article_marks(archive)
 
     def plan(self, kind: str, path: str, values: dict[str, Any], make: Callable[[], bytes]) -> PlannedFile:
         """Kind of file + its path + the values it is made from + a function making it → the planned file."""

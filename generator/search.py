@@ -121,13 +121,13 @@ def plan_shards(archive: Archive, language: str, site_fingerprint: str) -> tuple
     for month in archive.months:
         folder = pages_folder(month)
         for run in _fill_days(month.articles):
-            days = sorted({f"{a.captured.day:02d}" for a in run})
+            days = [f"{day:02d}" for day in sorted({a.captured.day for a in run})]
             # Named by its first day and selecting its days by name: both stay put as days are added.
             name = f"{month.year:04d}-{month.month:02d}-from-{days[0]}"
             glob = f"{folder}{{{','.join(days)}}}/**/index.html"
             digest = hashlib.blake2b(f"{version}\0{language}\0{site_fingerprint}\0{glob}".encode(), digest_size=12)
-            for article in run:
-                digest.update(f"{article.content_key}\0{article.path}\0".encode("utf-8", "surrogatepass"))
+            # One update for the run: the same bytes as one per article, in half the time.
+            digest.update("".join([f"{a.content_key}\0{a.path}\0" for a in run]).encode("utf-8", "surrogatepass"))
             shards.append(Shard(name, glob, digest.hexdigest(), len(run), folder))
     return tuple(shards)
 

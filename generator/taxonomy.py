@@ -48,9 +48,14 @@ def source_paths(archive: Archive) -> dict[str, str]:
     return {key: f"sources/{segment}/" for key, segment in tag_segments(o.outlet.key for o in archive.outlets).items()}
 
 
+def tag_paths(archive: Archive) -> dict[str, str]:
+    """Archive → {tag name: its listing's folder} for the tags that have a page."""
+    return {t.name: t.path for t in archive.tags}
+
+
 def template_globals(archive: Archive) -> dict[str, Callable[..., Any]]:
     """Archive → template helpers: tag_links(names, linked_only) → [(name, path or '')], source_path(key)."""
-    tags = {t.name: t.path for t in archive.tags}
+    tags = tag_paths(archive)
     sources = source_paths(archive)
 
     def tag_links(names: Sequence[str], linked_only: bool = False) -> list[tuple[str, str]]:
