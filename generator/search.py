@@ -136,13 +136,19 @@ def page_budget(build_bytes: int) -> int:
     """The build process's peak size so far → how many pages Pagefind may index at once: what the
     memory budget leaves once the build has grown by half again (rendering the biggest feeds
     does), and at least one full shard's worth."""
-    return max(SHARD_PAGES, (MEMORY_BUDGET - build_bytes * 3 // 2) // PAGE_BYTES)
+    return max(SHARD_PAGES, _room(build_bytes))
 
 
 def memory_is_tight(build_bytes: int) -> bool:
     """The build process's peak size so far → True when a shard's Pagefind service does not fit beside
     the build grown by half: then the build's biggest allocations must not overlap a service."""
-    return (MEMORY_BUDGET - build_bytes * 3 // 2) // PAGE_BYTES < SHARD_PAGES
+    return _room(build_bytes) < SHARD_PAGES
+
+
+def _room(build_bytes: int) -> int:
+    """The build process's peak size so far → the pages Pagefind can index in what the memory budget
+    leaves once the build has grown by half again."""
+    return (MEMORY_BUDGET - build_bytes * 3 // 2) // PAGE_BYTES
 
 
 def _stamp(folder: Path) -> str:

@@ -11,9 +11,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -355,11 +357,11 @@ def test_when_memory_is_tight_the_monthly_archive_feeds_come_first_and_the_site_
     orders: list[list[str]] = []
     real_prepare = build_module.prepare
 
-    def recording_prepare(files, output):  # type: ignore[no-untyped-def]
+    def recording_prepare(files: Iterable[Any], output: Path) -> Any:
         order: list[str] = []
         orders.append(order)
 
-        def recorded():  # type: ignore[no-untyped-def]
+        def recorded() -> Iterator[Any]:
             for planned in files:
                 order.append(getattr(planned, "path", None) or planned.prefix)
                 yield planned
