@@ -63,6 +63,7 @@ class Prepared:
     folder: Path | None  # the new generation's folder; None when the live site is already right
     live: Path | None  # the live generation's folder, None when there is none yet
     report: WriteReport  # what changed compared with the live generation
+    manifest: Manifest | None = None  # the new generation's manifest, as written (None with no folder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,7 +327,7 @@ def prepare(files: Iterable[PlannedFile | PlannedGroup | Checkpoint], output: Pa
     target.settle(new, "")
     target.folder.mkdir(parents=True, exist_ok=True)
     _write_manifest(state, target.name, new)
-    return Prepared(output=output, folder=target.folder, live=live_dir, report=report)
+    return Prepared(output=output, folder=target.folder, live=live_dir, report=report, manifest=new)
 
 
 class _Target:
@@ -413,14 +414,11 @@ def mirror_first(prepared: Prepared) -> None:
     Hard links, so it costs a link per file. Without it, the first build that changes anything
     would link every unchanged file into the spare generation: seconds at 100,000 articles.
     """
-    if prepared.folder is None or prepared.live is not None:
+    if prepared.folder is None or prepared.live is not None or prepared.manifest is None:
         return
     state, built = prepared.folder.parent, prepared.folder.name
     spare = GENERATIONS[1 - GENERATIONS.index(built)]
-    manifest = read_manifest(state, built)
-    if manifest is None:
-        return
     (state / f"{spare}.manifest").unlink(missing_ok=True)  # incomplete until the end
     shutil.rmtree(state / spare, ignore_errors=True)
     shutil.copytree(state / built, state / spare, copy_function=link_or_copy)
-    _write_manifest(state, spare, manifest)
+    _write_manifest(state, spare, prepared.manifest)
