@@ -103,18 +103,10 @@ def tag_by_month(candidates: Sequence[TagCandidates | Sequence[Candidate]], outl
     for position, period in enumerate(periods):
         by_period[period].append(position)
     order = sorted(by_period)
-    earlier = {period: known.get(keys.get(period, "")) for period in order}
-    terms: dict[int, list[str]] = {}  # position → its terms, for the articles of months counted now
-    counts: dict[Period, Mapping[str, int]] = {}
-    for period in order:
-        month = earlier[period]
-        if month is not None and len(month.tags) == len(by_period[period]):
-            counts[period] = month.terms
-            continue
-        earlier[period] = None
-        for position in by_period[period]:
-            terms[position] = _terms(candidates[position])
-        counts[period] = Counter(itertools.chain.from_iterable(terms[p] for p in by_period[period]))
+    kept = {period: month for period in order
+            if (month := known.get(keys.get(period, ""))) is not None and len(month.tags) == len(by_period[period])}
+    counts = {period: kept[period].terms if period in kept else _term_counts(candidates, by_period[period])
+              for period in order}
     everywhere: Counter[str] = Counter()
     for month_counts in counts.values():
         everywhere.update(month_counts)
@@ -127,22 +119,24 @@ def tag_by_month(candidates: Sequence[TagCandidates | Sequence[Candidate]], outl
         df.update(month_counts)
         seen += len(positions)
         shared = frozenset(term for term in month_counts if everywhere[term] >= config.min_articles)
-        month = earlier[period]
+        month = kept.get(period)
         if month is None or month.shared != shared:
             # Per term, once a month (not once per mention); lower for a term no other article shares.
             ranks = {term: idf(term, df[term], seen) * (1.0 if term in shared else LONE_FACTOR)
                      for term in month_counts}
-            for position in positions:
-                if position not in terms:  # a known month whose shared terms changed
-                    terms[position] = _terms(candidates[position])
             month = MonthTags(month_counts, shared, tuple(
-                _best(candidates[p], _fixed_tags(terms[p], outlets[p], config), ranks, config.per_article)
+                _best(candidates[p], _fixed_tags(_terms(candidates[p]), outlets[p], config), ranks, config.per_article)
                 for p in positions))
         for position, found in zip(positions, month.tags, strict=True):
             result[position] = found
         if period in keys:
             made[keys[period]] = month
     return result, made
+
+
+def _term_counts(candidates: Sequence[TagCandidates | Sequence[Candidate]], positions: Sequence[int]) -> Counter[str]:
+    """Every article's candidates + the positions of one month's articles → how many of them have each term."""
+    return Counter(itertools.chain.from_iterable(_terms(candidates[position]) for position in positions))
 
 
 def _segment_base(name: str) -> str:
