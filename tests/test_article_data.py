@@ -108,6 +108,24 @@ def test_page_fingerprints_cover_the_page_making_code_and_not_the_pipeline() -> 
     assert not modules & {"writer", "gather", "cache", "build", "archive", "cli", "codec", "reader", "enrich"}
 
 
+def test_every_form_of_import_of_a_package_module_counts(tmp_path, monkeypatch) -> None:
+    """Lazy imports inside functions, names listed over several lines, `import generator.x`: a module
+    missed here would leave its code out of the fingerprints, and pages stale after it changes."""
+    from generator import fingerprint
+
+    sources = {
+        "root": "import os\nfrom generator.plain import thing\n\ndef late():\n    from generator import (\n"
+                "        listed,  # a comment\n        other,\n    )\n    import generator.dotted as d\n",
+        "plain": "from generator import __version__, single  # not_a_module\n",
+        "listed": "", "other": "", "dotted": "", "single": "", "not_a_module": "", "unused": "",
+    }
+    for name, text in sources.items():
+        (tmp_path / f"{name}.py").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(fingerprint, "PACKAGE", tmp_path)
+    assert imported_modules(["root"]) == {"root", "plain", "listed", "other", "dotted", "single"}
+    assert imported_modules(["root"], leave_out=["plain"]) == {"root", "listed", "other", "dotted"}
+
+
 @pytest.mark.parametrize(("text", "lang"), [
     ("Kim Jong Un met Vladimir Putin in Pyongyang on Wednesday.", "en"),
     ("金正恩与普京周三在平壤会晤，朝鲜与俄罗斯签署协议。", "zh-Hans"),
