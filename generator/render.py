@@ -12,6 +12,9 @@ import functools
 import html
 import itertools
 import json
+import operator
+import posixpath
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -45,13 +48,28 @@ SITEMAP_MAX_URLS = 50_000
 # every page's fingerprint. The writer is left out: it copies the bytes it is given.
 PAGE_MODULES = ("render", "feeds", "jsonfeed", "taxonomy", "search")
 PAGE_LIBRARIES = ("jinja2", "markupsafe", "feedgen", "lxml")
+_path = operator.attrgetter("path")  # an article's folder, in C
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
-@jinja2.pass_context
-def _url(context: Any, target: str) -> str:
-    """Template helper: site-relative target → link relative to the page being rendered."""
-    return relative_url(context["page_file"], target)
+def links_from(page_file: str) -> Callable[[str], str]:
+    """A site-relative page file → its url() for templates: site-relative target → relative_url(page_file, target).
+
+    A listing holds tens of thousands of links, most of them (its articles') sharing no folder with
+    the page: those are "../" times the page's depth + the target's link from the root.
+    """
+    start = posixpath.dirname(page_file)
+    if not start:
+        return functools.partial(relative_url, page_file)
+    first = start.split("/", 1)[0] + "/"
+    up = "../" * (start.count("/") + 1)
+
+    def link(target: str) -> str:
+        if target.startswith(first):  # a folder in common: counted out
+            return relative_url(page_file, target)
+        return up + relative_url("index.html", target)
+
+    return link
 
 
 def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
@@ -64,7 +82,6 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.globals["url"] = _url
     # YAML front matter: a JSON string is a valid YAML scalar; keep the characters readable.
     env.filters["yaml"] = lambda value: json.dumps(value, ensure_ascii=False)
     # Markdown text outside the body (titles): no raw HTML may pass through a Markdown renderer.
@@ -133,15 +150,19 @@ def article_marks(archive: Archive) -> Marks:
     key plus what the archive added (its path, tags, the pages of its tags and of its publisher).
 
     A digest, because listings and feeds hand over the same article again and again: full marks
-    made 500 MB of text to hash in a 100,000-article rebuild.
+    made 500 MB of text to hash in a 100,000-article rebuild. None (no neighbour) has a mark too,
+    its repr, so runs of articles with gaps are fingerprinted in one C loop like runs without.
     """
-    tags, sources = taxonomy.tag_paths(archive), taxonomy.source_paths(archive)
-    marks: Marks = {}
-    for article in archive.articles:
+    tags = defaultdict(str, taxonomy.tag_paths(archive))  # "" for a tag without a page
+    sources = defaultdict(str, taxonomy.source_paths(archive))
+
+    def mark(article: Article) -> str:
         names = article.tags
-        marks[id(article)] = text_digest("\x1e".join((article.content_key, article.path, *names,
-                                                       *[tags.get(name, "") for name in names],
-                                                       sources.get(article.outlet.key, ""))))
+        return text_digest("\x1e".join((article.content_key, article.path, *names, *map(tags.__getitem__, names),
+                                        sources[article.outlet.key])))
+
+    marks: Marks = dict(zip(map(id, archive.articles), map(mark, archive.articles), strict=True))
+    marks[id(None)] = repr(None)
     return marks
 
 
@@ -191,10 +212,10 @@ class SiteRenderer:
 
         def render() -> bytes:
             loaded = {name: load() for name, load in (lazy or {}).items()}
+            # url(target): a link relative to this page (the 404 page, served at any depth, brings its own).
             html = self.env.get_template(template).render(
-                **self.shared, **values, **loaded, page_file=page_file,
-                canonical=absolute_url(self.config.base_url, canonical_path),
-            )
+                {**self.shared, "url": links_from(page_file), **values, **loaded,
+                 "canonical": absolute_url(self.config.base_url, canonical_path)})
             return html.encode("utf-8")
 
         return self.plan(f"{template}\0{canonical_path}", page_file, values, render)
@@ -233,9 +254,8 @@ class SiteRenderer:
         neighbours: dict[str, tuple[Article | None, Article | None]] = {}
         for index in self.archive.outlets:
             arts = index.articles
-            for i, article in enumerate(arts):
-                neighbours[article.path] = (arts[i - 1] if i > 0 else None,
-                                            arts[i + 1] if i + 1 < len(arts) else None)
+            pairs = zip((None, *arts[:-1]), (*arts[1:], None), strict=True)  # (newer, older) of each
+            neighbours.update(zip(map(_path, arts), pairs, strict=True))
         return neighbours
 
     def article_pages(self) -> Iterator[PlannedGroup]:
@@ -264,7 +284,9 @@ class SiteRenderer:
             # Every value its pages are handed: the month's articles, the neighbours just outside it
             # (newer and older links), and each article's neighbours from the same publisher.
             values = {"newer": articles[max(start - 1, 0):start], "articles": month.articles,
-                      "older": articles[end:end + 1], "same_source": [same_source[a.path] for a in month.articles]}
+                      "older": articles[end:end + 1],
+                      "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__,
+                                                                            map(_path, month.articles))))}
             group_fingerprint = fingerprint(self.site_fingerprint, f"article pages\0{folder}", values, self.marks)
             yield PlannedGroup(folder, group_fingerprint, functools.partial(pages, start, end))
             start = end

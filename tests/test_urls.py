@@ -137,3 +137,11 @@ def test_relative_links_agree_with_relpath(folder: list[str], target: list[str])
     start, path = "/".join(folder), "/".join(target)
     assume(path != start and not start.startswith(path + "/"))  # a file cannot be a folder of the page
     assert _relative_path(start, path) == posixpath.relpath(path, start or ".")
+
+
+@given(_SEGMENTS, _SEGMENTS, st.sampled_from(["", "/"]))
+def test_a_pages_link_maker_links_as_relative_url_does(folder: list[str], target: list[str], end: str) -> None:
+    from generator.render import links_from
+
+    page, path = "/".join([*folder, "index.html"]), "/".join(target) + end
+    assert links_from(page)(path) == relative_url(page, path)
