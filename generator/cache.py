@@ -172,21 +172,25 @@ class Cache:
 
     def _from_rows(self, wanted: set[str]) -> dict[str, Outcome]:
         """Keys → {key: outcome} for those stored, decoded row by row."""
-        found: dict[str, Outcome] = {}
+        return {key: self.decode(blob) for key, blob in self._rows(wanted, "outcome")}
+
+    def stored(self, keys: Iterable[str]) -> set[str]:
+        """Keys → those with an outcome stored (without reading the outcomes)."""
+        return {key for key, _ in self._rows(set(keys), "1")}
+
+    def _rows(self, wanted: set[str], column: str) -> Iterator[tuple[str, object]]:
+        """Keys + a column of the outcomes table → (key, its value) for the keys stored."""
         if len(wanted) * 2 > self.db.execute("SELECT count(*) FROM outcomes").fetchone()[0]:
             # Most of the table (a first rebuild): one scan beats hundreds of lookups by key.
-            rows: Iterable[tuple[str, bytes]] = self.db.execute("SELECT key, outcome FROM outcomes")
+            rows: Iterable[tuple[str, object]] = self.db.execute(f"SELECT key, {column} FROM outcomes")
         else:
             ordered = sorted(wanted)
             chunks = (ordered[start : start + 500] for start in range(0, len(ordered), 500))
             rows = itertools.chain.from_iterable(
-                self.db.execute(f"SELECT key, outcome FROM outcomes WHERE key IN ({','.join('?' * len(chunk))})",
+                self.db.execute(f"SELECT key, {column} FROM outcomes WHERE key IN ({','.join('?' * len(chunk))})",
                                 chunk)
                 for chunk in chunks)
-        for key, blob in rows:
-            if key in wanted:
-                found[key] = self.decode(blob)
-        return found
+        return ((key, value) for key, value in rows if key in wanted)
 
     def keep_bucketed(self, outcomes: Mapping[str, Outcome]) -> None:
         """Every outcome of this build by key → the buckets whose keys changed rewritten, the rest kept.

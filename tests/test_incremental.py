@@ -339,6 +339,39 @@ def test_with_a_large_archive_loaded_even_one_new_file_is_processed_in_a_worker(
     assert line.split()[0] == "zz-new.txt" and line.split()[1] != str(os.getpid())
 
 
+def test_a_new_file_is_processed_while_the_stored_outcomes_load(
+        archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its worker starts first: loading 100,000 stored outcomes takes a second and a half."""
+    from generator import gather
+    from generator.cache import Cache
+
+    build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache", jobs=2)
+    done = tmp_path / "processed"
+    real_process, real_outcomes = gather._process_path, Cache.outcomes
+
+    def recording(name: str, *args: object) -> object:
+        result = real_process(name, *args)  # type: ignore[arg-type]
+        done.write_text(name)
+        return result
+
+    seen_while_loading = []
+
+    def waiting(self: Cache, keys: Iterable[str]) -> object:
+        deadline = time.monotonic() + 60
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seen_while_loading.append(done.exists())
+        return real_outcomes(self, keys)
+
+    monkeypatch.setattr(gather, "_process_path", recording)
+    monkeypatch.setattr(Cache, "outcomes", waiting)
+    monkeypatch.setattr(gather, "LARGE_ARCHIVE", 7)  # in a worker, as at 100,000 articles
+    new_article(archive, "zz-new.txt", "新文章", "https://www.voachinese.com/a/new.html", 1717807142000, "新闻正文。")
+    result = build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache", jobs=2)
+    assert seen_while_loading == [True] and done.read_text() == "zz-new.txt"
+    assert result.from_cache == 7 and "zz-new.txt" in {a.source_file for a in result.archive.articles}
+
+
 @given(st.lists(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2030, 12, 31)), max_size=60))
 def test_year_runs_by_bisection_match_grouping_every_article(moments: list[datetime]) -> None:
     articles = [SimpleNamespace(captured=moment) for moment in sorted(moments, reverse=True)]
