@@ -137,11 +137,9 @@ class Cache:
 
     def known_digests(self) -> dict[str, tuple[FileStat, str]]:
         """→ {file name: (its stat, its digest)} for every file whose digest can be trusted without reading."""
-        trusted = {}
-        for name, size, mtime, ctime, inode, hashed, digest in self.db.execute("SELECT * FROM files"):
-            if mtime < hashed - RACY_NS and ctime < hashed - RACY_NS:
-                trusted[name] = (FileStat(size, mtime, ctime, inode), digest)
-        return trusted
+        rows = self.db.execute("SELECT name, size, mtime_ns, ctime_ns, inode, digest FROM files "
+                               "WHERE mtime_ns < hashed_ns - ?1 AND ctime_ns < hashed_ns - ?1", (RACY_NS,))
+        return {name: (FileStat(size, mtime, ctime, inode), digest) for name, size, mtime, ctime, inode, digest in rows}
 
     def remember_digests(self, digests: Iterable[tuple[str, FileStat, str]], hashed_ns: int) -> None:
         """(name, stat, digest) of files just hashed + when → stored; other files' rows are kept."""
