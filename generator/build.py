@@ -167,6 +167,7 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
                 return Checkpoint(folder, functools.partial(indexer.add_month, folder))
 
             checkpoint = month_checkpoint
+            indexer.warm_up()
 
         prepared = prepare(site_files(renderer, checkpoint, memory_is_tight(size)), output_dir)
         if prepared.folder is not None:  # its stale shards removed; those of unchanged pages taken from the live site

@@ -35,7 +35,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ PAGE_BYTES = 640 << 10
 # ~2.5 MB a shard it has indexed, even after deleting each index (measured: 284 MB after its first
 # 600-page shard, 407 MB after 40, 512 MB after 170), while starting one costs ~0.5 s of CPU.
 SERVICE_PAGES = 5_000
+WARM_UP_TEXT = "朝鲜与俄罗斯签署协议 news archive"  # what a service indexes, and forgets, to load its segmentation
 STAMP = ".newsarchive-shard"  # file in each shard folder holding the fingerprint it was built from
 
 
@@ -204,15 +205,29 @@ class _Pagefind:
             raise SearchError(f"pagefind failed on {request['type']}: {payload.get('message')}")
         return payload
 
-    def index(self, site_dir: Path, shard: Shard, language: str, output: Path) -> None:
-        """Build one shard's index from the site's pages into output."""
-        created = self.call({"type": "NewIndex", "config": {
+    def _new_index(self, language: str) -> object:
+        """The site's language → the id of a new, empty index."""
+        return self.call({"type": "NewIndex", "config": {
             # One index in the site's language, so a Chinese query also finds English articles and
             # the other way round; "zh" turns on Chinese word segmentation.
             "force_language": language.split("-")[0],
             "keep_index_url": True,  # result links name index.html like every other link in the site
-        }})
-        index_id = created["index_id"]
+        }})["index_id"]
+
+    def warm_up(self, language: str) -> None:
+        """Index one small page in the site's language and delete the index: Pagefind loads its word
+        segmentation at the first page (~0.4 s for Chinese), so a service warmed while the first
+        month's pages render starts on their shard at once."""
+        index_id = self._new_index(language)
+        try:
+            self.call({"type": "AddFile", "index_id": index_id, "file_path": "warm-up/index.html", "url": "/warm-up/",
+                       "file_contents": f'<html lang="{language}"><body><p>{WARM_UP_TEXT}</p></body></html>'})
+        finally:
+            self.call({"type": "DeleteIndex", "index_id": index_id})
+
+    def index(self, site_dir: Path, shard: Shard, language: str, output: Path) -> None:
+        """Build one shard's index from the site's pages into output."""
+        index_id = self._new_index(language)
         try:
             found = self.call({"type": "AddDir", "index_id": index_id, "path": str(site_dir), "glob": shard.glob})
             if found.get("page_count") != shard.pages:
@@ -294,6 +309,7 @@ class Indexer:
         self.pool = ThreadPoolExecutor(max_workers=self.workers)
         self.running: list[Future[None]] = []
         self.site_dir: Path | None = None
+        self.warming: Future[None] | None = None  # a service being started ahead of the first shard
 
     def __enter__(self) -> Indexer:
         return self
@@ -302,6 +318,21 @@ class Indexer:
         self.pool.shutdown(wait=True, cancel_futures=True)
         while self._end_an_idle_service():
             pass
+
+    def warm_up(self) -> None:
+        """Start a Pagefind service ahead of the first shard, on a pool thread, ready for it."""
+
+        def start() -> None:
+            service = _Pagefind()
+            try:
+                service.warm_up(self.language)
+            except BaseException:
+                service.close()
+                raise
+            self.idle.put((service, 0))  # memory of no pages yet (~60 MB)
+            self.budget.wake()
+
+        self.warming = self.pool.submit(start)
 
     def add_month(self, folder: str, site_dir: Path, live_dir: Path | None) -> None:
         """A month's folder of article pages, all in the new generation (+ the live one) → its shards started."""
@@ -334,6 +365,8 @@ class Indexer:
         # indexed, so those pages stay counted in the budget while it waits, and waiting services
         # are ended when another shard needs their room.
         service: _Pagefind | None
+        if self.warming is not None:  # it is ready by now, or as soon as a fresh one would be; failed, it is not used
+            wait([self.warming])
         try:
             service, held = self.idle.get_nowait()
         except queue.Empty:

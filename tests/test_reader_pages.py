@@ -215,6 +215,49 @@ def test_one_pagefind_service_indexes_shard_after_shard_and_reports_what_it_cann
     assert service.process.returncode == 0
 
 
+def test_a_warmed_up_service_indexes_the_next_shard_byte_for_byte_as_a_fresh_one(
+        seed_site: tuple[Path, BuildResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Warming up indexes a page and deletes its index: nothing of it may reach a shard. And the
+    Indexer hands the warmed service the first shard instead of starting another."""
+    from generator import search
+
+    site, _ = seed_site
+    shard = search.Shard("s", "articles/2024/**/index.html", "print", 2, "articles/2024/")
+    fresh, warmed = search._Pagefind(), search._Pagefind()
+    try:
+        warmed.warm_up("zh-CN")
+        fresh.index(site.resolve(), shard, "zh-CN", tmp_path / "fresh")
+        warmed.index(site.resolve(), shard, "zh-CN", tmp_path / "warmed")
+    finally:
+        fresh.close()
+        warmed.close()
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    assert files(tmp_path / "fresh") == files(tmp_path / "warmed") and len(files(tmp_path / "fresh")) > 3
+
+    started: list[str] = []
+
+    class Recording(search._Pagefind):
+        def __init__(self) -> None:
+            super().__init__()
+            started.append("service")
+
+        def warm_up(self, language: str) -> None:
+            super().warm_up(language)
+            started.append("warmed")
+
+    monkeypatch.setattr(search, "_Pagefind", Recording)
+    copy = shutil.copytree(site, tmp_path / "copy")
+    with search.Indexer([shard], "zh-CN", jobs=2) as indexer:
+        indexer.warm_up()
+        indexer.add(copy.resolve(), None, [shard])
+        assert indexer.finish() == 1
+    assert started == ["service", "warmed"]  # one service: the warmed one indexed the shard
+    assert files(copy / search.BUNDLE / "s") == files(tmp_path / "fresh")
+
+
 def test_months_are_cut_into_runs_of_whole_days_that_stay_put_as_days_are_added(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from types import SimpleNamespace
