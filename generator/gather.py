@@ -123,9 +123,12 @@ def _running(jobs: list[tuple[str, str]], workers: int, config: Config, prefix: 
     if not jobs or workers <= 1 or (len(jobs) < PARALLEL_FROM and loaded < LARGE_ARCHIVE):
         yield (_process_path(name, path, config, prefix) for name, path in jobs)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_start_worker,
-                             initargs=(config, prefix)) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_start_worker,
+                               initargs=(config, prefix))
+    try:
         yield pool.map(_work, jobs, chunksize=CHUNK)  # all submitted now
+    finally:  # when the block fails, the files not started are dropped instead of processed to the end
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,

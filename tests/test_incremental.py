@@ -372,6 +372,57 @@ def test_a_new_file_is_processed_while_the_stored_outcomes_load(
     assert result.from_cache == 7 and "zz-new.txt" in {a.source_file for a in result.archive.articles}
 
 
+def test_when_loading_the_stored_outcomes_fails_the_workers_stop_instead_of_processing_everything(
+        archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import gather
+    from generator.cache import Cache
+
+    build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache", jobs=2)
+    for n in range(300):
+        new_article(archive, f"new-{n:03d}.txt", f"新文章 {n}", f"https://www.voachinese.com/a/new-{n}.html",
+                    1717807142000 + n * 60_000, "新闻正文。" * 50)
+    processed = tmp_path / "processed"
+    real_process = gather._process_path
+
+    def recording(name: str, *args: object) -> object:
+        with processed.open("a") as handle:
+            handle.write(name + "\n")
+        return real_process(name, *args)  # type: ignore[arg-type]
+
+    def failing(self: Cache, keys: Iterable[str]) -> object:
+        raise RuntimeError("the cache broke while loading")
+
+    monkeypatch.setattr(gather, "_process_path", recording)
+    monkeypatch.setattr(Cache, "outcomes", failing)
+    with pytest.raises(RuntimeError, match="the cache broke"):
+        build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache", jobs=2)
+    assert len(processed.read_text().splitlines()) < 150 if processed.exists() else True
+
+
+def test_the_spare_generations_manifest_is_forgotten_folder_by_folder_as_the_build_settles_them(
+        archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 100,000 articles it is a third manifest of 200,000 files: held to the end of a full re-render,
+    it was ~40 MB of the peak."""
+    from generator import writer
+
+    for title in ("one", "two"):  # two generations, each with a manifest
+        build(archive, tmp_path / "site", dataclasses.replace(config, title=title), cache_dir=tmp_path / "cache")
+    held: list[tuple[str, int, int]] = []
+    real_settle = writer._Target.settle
+
+    def recording(self: writer._Target, new: writer.Manifest, prefix: str) -> None:
+        real_settle(self, new, prefix)
+        assert self.opened is not None
+        under = [p for p in self.opened.files if p.startswith(prefix)]
+        held.append((prefix, len(under), len(self.opened.files)))
+
+    monkeypatch.setattr(writer._Target, "settle", recording)
+    build(archive, tmp_path / "site", dataclasses.replace(config, title="three"), cache_dir=tmp_path / "cache")
+    assert [prefix for prefix, _, _ in held[:-1]] and all(prefix.startswith("articles/") for prefix, _, _ in held[:-1])
+    assert all(under == 0 for _, under, _ in held) and held[-1] == ("", 0, 0)
+    assert [total for _, _, total in held] == sorted((total for _, _, total in held), reverse=True)
+
+
 @given(st.lists(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2030, 12, 31)), max_size=60))
 def test_year_runs_by_bisection_match_grouping_every_article(moments: list[datetime]) -> None:
     articles = [SimpleNamespace(captured=moment) for moment in sorted(moments, reverse=True)]
