@@ -363,15 +363,15 @@ class _Target:
         for path in self.as_live:
             if target.files.get(path) != new.files[path] and self.live_dir is not None:
                 _link_atomically(self.live_dir / path, self.folder / path)
-        candidates = [] if prefix in exact else _under(self.paths, prefix)
-        stale = [p for p in candidates if p not in new.files and p in target.files]
+        start, end = _span(self.paths, prefix)
+        under = self.paths[start:end]
+        stale = [] if prefix in exact else [p for p in under if p not in new.files and p in target.files]
         for path in stale:
             (self.folder / path).unlink(missing_ok=True)
         _remove_empty_folders(self.folder, ((self.folder / p).parent for p in stale))
         # No file comes under prefix any more: what the target held there is done with. Forgotten, so
         # that a full re-render at 100,000 articles does not hold this third manifest to the end (~40 MB).
-        start, end = _span(self.paths, prefix)
-        for path in self.paths[start:end]:
+        for path in under:
             target.files.pop(path, None)
         del self.paths[start:end]
         self.as_live, self.kept = [], []
