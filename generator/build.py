@@ -118,7 +118,7 @@ def site_files(renderer: SiteRenderer, checkpoint: Callable[[str], Checkpoint] |
                archive_feeds_first: bool = False) -> Iterator[PlannedFile | PlannedGroup | Checkpoint]:
     """The renderer of one archive (+ what makes the checkpoint for a folder of article pages, + whether
     the monthly archive feeds come first) → every output file, planned: pages, then feeds; each
-    month's article pages (a group) followed by their folder's checkpoint.
+    month's article pages (a group per day) followed by their folder's checkpoint.
 
     The monthly archive feeds (thousands of entries with full content: ~100 MB for a moment at
     100,000 articles) come first when memory is tight: then no Pagefind service runs beside them.
@@ -126,10 +126,10 @@ def site_files(renderer: SiteRenderer, checkpoint: Callable[[str], Checkpoint] |
     if archive_feeds_first:
         yield from render_feeds(renderer, archived=True)
     yield from renderer.timeline_pages()
-    for group in renderer.article_pages():
-        yield group
+    for folder, groups in renderer.article_pages():
+        yield from groups
         if checkpoint is not None:
-            yield checkpoint(group.prefix)
+            yield checkpoint(folder)
     yield from renderer.pages_after_articles()
     yield from render_feeds(renderer)
     if not archive_feeds_first:

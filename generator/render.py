@@ -49,6 +49,7 @@ SITEMAP_MAX_URLS = 50_000
 PAGE_MODULES = ("render", "feeds", "jsonfeed", "taxonomy", "search")
 PAGE_LIBRARIES = ("jinja2", "markupsafe", "feedgen", "lxml")
 _path = operator.attrgetter("path")  # an article's folder, in C
+_day = operator.attrgetter("captured.day")  # the day of the month of an article's capture, in C
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -143,6 +144,19 @@ def month_link(month: Month | None) -> Month | None:
 def group_by_day(articles: tuple[Article, ...] | list[Article]) -> list[tuple[date, list[Article]]]:
     """Articles, newest first → [(day, articles of that day)], newest day first."""
     return [(day, list(group)) for day, group in itertools.groupby(articles, key=lambda a: a.captured.date())]
+
+
+def day_runs(articles: tuple[Article, ...], start: int, end: int) -> list[tuple[str, int, int]] | None:
+    """The archive's articles + one month's slice of them → (day folder, start, end) of each day's run, or
+    None when a day's articles are not in one run (a clock set back across midnight), as then
+    only the month's folder holds them apart from other days."""
+    runs: list[tuple[str, int, int]] = []
+    first = start
+    for _, run in itertools.groupby(articles[start:end], key=_day):
+        last = first + sum(1 for _ in run)
+        runs.append((articles[first].path.rsplit("/", 2)[0] + "/", first, last))  # its day's folder
+        first = last
+    return runs if len({day for day, _, _ in runs}) == len(runs) else None
 
 
 def article_marks(archive: Archive) -> Marks:
@@ -258,9 +272,13 @@ class SiteRenderer:
             neighbours.update(zip(map(_path, arts), pairs, strict=True))
         return neighbours
 
-    def article_pages(self) -> Iterator[PlannedGroup]:
-        """Each month's article pages (each article's page and its Markdown copy) as the group of its
-        folder, newest month first; a month's pages are to be taken before the next month."""
+    def article_pages(self) -> Iterator[tuple[str, list[PlannedGroup]]]:
+        """Each month's folder of article pages (each article's page and its Markdown copy) with its
+        groups, one per day, newest first; a month's pages are to be taken before the next month's.
+
+        A group per day, not per month: a new article re-plans the pages of its own day (and of the
+        days of the neighbours whose links it changes), not the ~6,000 files of its month.
+        """
         articles = self.archive.articles
         same_source = self.same_source_neighbours()
 
@@ -277,18 +295,22 @@ class SiteRenderer:
                 yield self.page("article.md", article.path + "index.md", article.path, lazy=content,
                                 article=article)
 
+        def group(folder: str, start: int, end: int) -> PlannedGroup:
+            # Every value its pages are handed: its articles, the neighbours just outside it (newer
+            # and older links), and each article's neighbours from the same publisher.
+            values = {"newer": articles[max(start - 1, 0):start], "articles": articles[start:end],
+                      "older": articles[end:end + 1],
+                      "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__,
+                                                                            map(_path, articles[start:end]))))}
+            return PlannedGroup(folder, fingerprint(self.site_fingerprint, f"article pages\0{folder}", values,
+                                                    self.marks), functools.partial(pages, start, end))
+
         start = 0
         for month in self.archive.months:  # they hold the articles in the same order
             end = start + len(month.articles)
             folder = pages_folder(month)
-            # Every value its pages are handed: the month's articles, the neighbours just outside it
-            # (newer and older links), and each article's neighbours from the same publisher.
-            values = {"newer": articles[max(start - 1, 0):start], "articles": month.articles,
-                      "older": articles[end:end + 1],
-                      "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__,
-                                                                            map(_path, month.articles))))}
-            group_fingerprint = fingerprint(self.site_fingerprint, f"article pages\0{folder}", values, self.marks)
-            yield PlannedGroup(folder, group_fingerprint, functools.partial(pages, start, end))
+            runs = day_runs(articles, start, end) or [(folder, start, end)]
+            yield folder, [group(day, first, last) for day, first, last in runs]
             start = end
 
     def sitemaps(self) -> Iterator[Page]:

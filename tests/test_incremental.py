@@ -22,7 +22,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import tagging, taxonomy
+from generator import render, tagging, taxonomy
 from generator.build import CACHE_FILE, build
 from generator.cache import ARTICLE_CONFIG_FIELDS
 from generator.config import Config, parse_config
@@ -90,6 +90,51 @@ def test_editing_one_article_changes_only_the_pages_that_show_it(archive: Path, 
     assert all(before[a.path + "index.html"] == site_snapshot(site)[a.path + "index.html"] for a in others)
     # The search index: only the edited article's month shard was built again.
     assert second.shards_indexed == 1
+
+
+def test_a_new_article_plans_again_only_the_article_pages_of_the_days_whose_links_it_changes(
+        archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    build(archive, site, config, cache_dir=tmp_path / "cache")
+    planned: list[str] = []
+    page = render.SiteRenderer.page
+
+    def recording(self: render.SiteRenderer, template: str, page_file: str, *args: Any, **values: Any) -> Any:
+        if template == "article.html":
+            planned.append(page_file)
+        return page(self, template, page_file, *args, **values)
+
+    monkeypatch.setattr(render.SiteRenderer, "page", recording)
+    # June 6, 2024, 12:00 in Shanghai: between the extra articles of June 6 and June 7 (same publisher).
+    new_article(archive, "noon.txt", "六月六日的新闻", "https://www.voachinese.com/a/noon.html", 1717646400000,
+                "金正恩。")
+    second = build(archive, site, config, cache_dir=tmp_path / "cache")
+    articles = second.archive.articles
+    i = next(n for n, a in enumerate(articles) if a.source_file == "noon.txt")
+    same_source = [a for a in articles if a.outlet == articles[i].outlet]
+    j = same_source.index(articles[i])
+    touched = [articles[i], articles[i - 1], articles[i + 1], same_source[j - 1], same_source[j + 1]]
+
+    def day(path: str) -> str:
+        return "/".join(path.split("/")[:4])  # articles/YYYY/MM/DD
+
+    assert {day(path) for path in planned} == {day(a.path) for a in touched} == {
+        "articles/2024/06/06", "articles/2024/06/07"}
+    june = {day(a.path) for a in articles if a.captured.month == 6 and a.captured.year == 2024}
+    assert len(june) > 2, "June has other days, whose pages were kept without being planned"
+    build(archive, tmp_path / "fresh", config)
+    assert site_snapshot(site) == site_snapshot(tmp_path / "fresh")
+
+
+@pytest.mark.parametrize(("days", "runs"), [
+    ([9, 9, 8, 1], [("articles/2024/06/09/", 0, 2), ("articles/2024/06/08/", 2, 3), ("articles/2024/06/01/", 3, 4)]),
+    ([9, 8, 9], None),  # a clock set back across midnight: June 9 in two runs, so the month is one group
+])
+def test_day_runs_split_a_month_into_its_days_unless_a_day_comes_back(days: list[int],
+                                                                      runs: list[tuple] | None) -> None:
+    articles = tuple(SimpleNamespace(captured=datetime(2024, 6, d), path=f"articles/2024/06/{d:02d}/a{n}/")
+                     for n, d in enumerate(days))
+    assert render.day_runs(articles, 0, len(articles)) == runs  # type: ignore[arg-type]
 
 
 def test_a_rebuild_tags_again_only_the_months_whose_articles_changed(archive: Path, tmp_path: Path, config: Config,
