@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import hashlib
+import itertools
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import TypeVar
 
 from generator.config import TagsConfig
 from generator.fingerprint import code_fingerprint
@@ -13,10 +17,28 @@ from generator.models import Archive, Article, Duplicate, Month, OutletIndex, Pr
 from generator.tagging import MonthTags, Period, index_tags, tag_by_month
 from generator.urls import short_hash
 
+# Keys in C: the archive stage handles every article several times, 100,000 at 100k.
+_identity = operator.attrgetter("identity")
+_path = operator.attrgetter("path")
+_timestamp = operator.methodcaller("timestamp")  # of the capture time: the instant, whatever its time zone
+_captured = operator.attrgetter("captured")
+_outlet_key = operator.attrgetter("outlet.key")
+_candidates = operator.attrgetter("tag_candidates")
+_content_key = operator.attrgetter("content_key")
+_year_month = operator.attrgetter("captured.year", "captured.month")
+_first, _second = operator.itemgetter(0), operator.itemgetter(1)
+K, V = TypeVar("K"), TypeVar("V")
 
-def _newest_first(article: Article) -> tuple[float, str]:
-    """Sort key: newest capture first; the page path breaks ties so order never depends on input order."""
-    return (-article.captured.timestamp(), article.path)
+
+def newest_first(articles: Iterable[Article]) -> list[Article]:
+    """Articles → sorted newest capture first; the page path breaks ties so order never depends on input order.
+
+    Two sorts with keys in C instead of one with a key function: a sort by path, then a stable sort
+    by capture instant, descending (reverse keeps the order of equal keys).
+    """
+    by_path = sorted(articles, key=_path)
+    instants = list(map(_timestamp, map(_captured, by_path)))
+    return list(map(by_path.__getitem__, sorted(range(len(by_path)), key=instants.__getitem__, reverse=True)))
 
 
 def _repeated(keys: Iterable[str]) -> set[str]:
@@ -35,7 +57,7 @@ def merge_duplicates(articles: Iterable[Article]) -> tuple[list[Article], list[D
     """Articles → (one article per story, the captures dropped); the latest capture of a story wins."""
     articles = list(articles)
     # Most stories have one capture: only the others are grouped (100,000 small lists cost a second).
-    repeated = _repeated(article.identity for article in articles)
+    repeated = _repeated(map(_identity, articles))
     if not repeated:
         return articles, []
     kept = [article for article in articles if article.identity not in repeated]
@@ -58,7 +80,7 @@ def separate_colliding_paths(articles: list[Article]) -> tuple[list[Article], li
     The article whose identity sorts first keeps the plain slug; the others get a hash of their
     own identity appended, so each new slug is still a function of the article alone.
     """
-    repeated = _repeated(article.path for article in articles)
+    repeated = _repeated(map(_path, articles))
     if not repeated:  # the usual case
         return articles, []
     result = [article for article in articles if article.path not in repeated]
@@ -84,11 +106,18 @@ def separate_colliding_paths(articles: list[Article]) -> tuple[list[Article], li
     return result, warnings
 
 
+def _grouped(keys: Iterable[K], values: Iterable[V]) -> dict[K, list[V]]:
+    """Keys and values in one order → {key: its values, in order}; each run of one key is taken whole, in C
+    (the archive's articles come in runs of one month)."""
+    grouped: dict[K, list[V]] = defaultdict(list)
+    for key, run in itertools.groupby(zip(keys, values, strict=True), key=_first):
+        grouped[key].extend(map(_second, run))
+    return grouped
+
+
 def group_months(articles: tuple[Article, ...]) -> tuple[Month, ...]:
     """Articles, newest first → one Month per calendar month that has any, newest first."""
-    months: dict[tuple[int, int], list[Article]] = defaultdict(list)
-    for article in articles:
-        months[(article.captured.year, article.captured.month)].append(article)
+    months = _grouped(map(_year_month, articles), articles)
     return tuple(Month(y, m, tuple(months[(y, m)])) for y, m in sorted(months, reverse=True))
 
 
@@ -105,11 +134,11 @@ def month_keys(articles: Iterable[Article], config: TagsConfig) -> dict[Period, 
     """Articles + tags config → each month's tagging key: a digest of the tagging code, the config and the
     content keys of its articles and of every month before it (what a month's tags depend on, besides
     which terms are shared). Empty when an article has no content key (made outside a build)."""
-    grouped: dict[Period, list[str]] = defaultdict(list)
-    for article in articles:
-        if not article.content_key:
-            return {}
-        grouped[(article.captured.year, article.captured.month)].append(article.content_key)
+    articles = list(articles)
+    content_keys = list(map(_content_key, articles))
+    if not all(content_keys):
+        return {}
+    grouped = _grouped(map(_year_month, articles), content_keys)
     chain = f"{code_fingerprint(('tagging',), ())}\0{config!r}"
     keys = {}
     for period in sorted(grouped):
@@ -132,12 +161,14 @@ def tag_articles(articles: tuple[Article, ...], config: TagsConfig,
     100,000 articles. The candidates are needed for nothing after tagging, and held ~40 MB at
     100,000 articles through the whole render.
     """
-    tags, months = tag_by_month([a.tag_candidates for a in articles], [a.outlet.key for a in articles],
-                                [(a.captured.year, a.captured.month) for a in articles], config,
-                                month_keys(articles, config), known)
-    for article, found in zip(articles, tags, strict=True):
-        object.__setattr__(article, "tags", found)
-        object.__setattr__(article, "tag_candidates", NO_CANDIDATES)
+    tags, months = tag_by_month(list(map(_candidates, articles)), list(map(_outlet_key, articles)),
+                                list(map(_year_month, articles)), config, month_keys(articles, config), known)
+    if len(tags) != len(articles):
+        raise ValueError(f"tagging gave {len(tags)} results for {len(articles)} articles")
+    # Set in C loops (calls of object.__setattr__): two calls per article made a tenth of a second.
+    collections.deque(map(object.__setattr__, articles, itertools.repeat("tags"), tags), maxlen=0)
+    collections.deque(map(object.__setattr__, articles, itertools.repeat("tag_candidates"),
+                          itertools.repeat(NO_CANDIDATES)), maxlen=0)
     return months
 
 
@@ -150,7 +181,7 @@ def build_archive(articles: Iterable[Article], problems: Iterable[Problem] = (),
     """
     unique, duplicates = merge_duplicates(articles)
     placed, collisions = separate_colliding_paths(unique)
-    ordered = tuple(sorted(placed, key=_newest_first))
+    ordered = tuple(newest_first(placed))
     months = tag_articles(ordered, tags, known_months) if tags is not None else {}
     archive = Archive(
         articles=ordered,

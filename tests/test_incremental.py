@@ -12,16 +12,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
+from generator import archive as archive_stage
 from generator import render, tagging, taxonomy
 from generator.build import CACHE_FILE, build
 from generator.cache import ARTICLE_CONFIG_FIELDS
@@ -508,3 +510,16 @@ def test_when_memory_is_tight_the_monthly_archive_feeds_come_first_and_the_site_
     assert len(archive_feeds) >= 2 and sorted(roomy) == sorted(tight)
     assert roomy[-len(archive_feeds):] == archive_feeds and tight[:len(archive_feeds)] == archive_feeds
     assert site_snapshot(tmp_path / "roomy") == site_snapshot(tmp_path / "tight")
+
+
+ZONES = [ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York"), UTC]
+
+
+@given(st.lists(st.tuples(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2020, 1, 3)),
+                          st.sampled_from(ZONES), st.sampled_from(["a/", "b/", "c/", "d/"])), max_size=40))
+def test_the_archive_order_is_newest_instant_first_then_path(captures: list[tuple[datetime, Any, str]]) -> None:
+    # Equal instants in other zones, and equal wall times at other instants: order by the instant, then the path.
+    articles = [SimpleNamespace(captured=moment.replace(tzinfo=zone), path=f"{path}{n}/")
+                for n, (moment, zone, path) in enumerate(captures)]
+    expected = sorted(articles, key=lambda a: (-a.captured.timestamp(), a.path))
+    assert archive_stage.newest_first(articles) == expected  # type: ignore[arg-type]
