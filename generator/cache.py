@@ -28,7 +28,6 @@ import itertools
 import os
 import pickle
 import sqlite3
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
@@ -165,7 +164,9 @@ class Cache:
             except Exception:  # damaged, or pickled by other code: its outcomes are in the rows
                 held = {}
             self.bucketed[bucket] = frozenset(held)
-            found.update((key, outcome) for key, outcome in held.items() if key in wanted)
+            found.update(held)
+        for key in found.keys() - wanted:  # set operations in C: usually none, as the buckets are the last build's
+            del found[key]
         return found
 
     def _from_rows(self, wanted: set[str]) -> dict[str, Outcome]:
@@ -195,17 +196,26 @@ class Cache:
 
         Call it before anything changes the outcomes' objects: the buckets must hold them as stored.
         """
-        grouped: dict[str, dict[str, Outcome]] = defaultdict(dict)
-        for key, outcome in outcomes.items():
-            grouped[key[:BUCKET_PREFIX]][key] = outcome
+        # Only the buckets whose keys changed are grouped again, found with set operations in C.
+        loaded = frozenset().union(*self.bucketed.values())
+        added, removed = outcomes.keys() - loaded, loaded - outcomes.keys()
+        changed: dict[str, set[str]] = {key[:BUCKET_PREFIX]: set() for key in itertools.chain(added, removed)}
+        for bucket, keys in changed.items():
+            keys.update(self.bucketed.get(bucket, frozenset()) - removed)
+        for key in added:
+            changed[key[:BUCKET_PREFIX]].add(key)
         with self.transaction():
-            for bucket in self.bucketed.keys() - grouped.keys():
-                self.db.execute("DELETE FROM buckets WHERE bucket = ?", (bucket,))
-            for bucket, held in grouped.items():
-                if self.bucketed.get(bucket) != held.keys():
-                    data = pickle.dumps(dict(sorted(held.items())), protocol=pickle.HIGHEST_PROTOCOL)
-                    self.db.execute("INSERT OR REPLACE INTO buckets VALUES (?, ?)", (bucket, data))
-        self.bucketed = {bucket: frozenset(held) for bucket, held in grouped.items()}
+            for bucket, keys in sorted(changed.items()):
+                if not keys:
+                    self.db.execute("DELETE FROM buckets WHERE bucket = ?", (bucket,))
+                    continue
+                data = pickle.dumps({key: outcomes[key] for key in sorted(keys)}, protocol=pickle.HIGHEST_PROTOCOL)
+                self.db.execute("INSERT OR REPLACE INTO buckets VALUES (?, ?)", (bucket, data))
+        for bucket, keys in changed.items():
+            if keys:
+                self.bucketed[bucket] = frozenset(keys)
+            else:
+                self.bucketed.pop(bucket, None)
 
     def month_tags(self) -> dict[str, MonthTags]:
         """→ the months' tagging the last build kept, by key (rows that cannot be read are left out)."""

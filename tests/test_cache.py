@@ -72,6 +72,25 @@ def test_a_new_file_rewrites_only_its_own_bucket(folder: Path, tmp_path: Path, c
     assert {b for b in before.keys() | after.keys() if before.get(b) != after.get(b)} == {new_key[:BUCKET_PREFIX]}
 
 
+def test_a_removed_file_rewrites_only_its_own_bucket_and_every_bucket_holds_the_rows(
+        folder: Path, tmp_path: Path, config: Config) -> None:
+    with open_cache(tmp_path / "cache") as cache:
+        gather(folder, config, cache)
+        before = buckets(cache)
+        gone = sorted(folder.iterdir())[7]
+        gone.unlink()
+        writes = bucket_writes(cache)
+        result = gather(folder, config, cache)
+        after = buckets(cache)
+        keys = [key for (key,) in cache.db.execute("SELECT key FROM outcomes")]
+        rows = cache._from_rows(set(keys))
+    assert len(result.outcomes) == 39 and len(writes) <= 1
+    (changed,) = {b for b in before.keys() | after.keys() if before.get(b) != after.get(b)}
+    held = {key: outcome for data in after.values() for key, outcome in pickle.loads(data).items()}
+    assert held == rows, "the buckets hold exactly the outcomes of the build's files"
+    assert changed not in after or len(writes) == 1
+
+
 def test_damaged_and_stale_buckets_only_cost_the_rows_speed(folder: Path, tmp_path: Path, config: Config) -> None:
     with open_cache(tmp_path / "cache") as cache:
         first = gather(folder, config, cache)
