@@ -5,6 +5,8 @@ One file, CACHE_DIR/cache.sqlite3, outside the site folder, with four tables:
 - files: each input file's size, mtime, ctime and inode when its content digest was taken. A
   rebuild trusts the digest without reading the file only when all four are unchanged and the
   file was not modified within RACY_NS of the moment it was hashed (git's "racy clean" rule).
+  With them, the file's outcome key and a digest of the key prefix it was made with, so a
+  rebuild does not hash 100,000 keys again while the code and config stay the same.
 - outcomes: key → the result of reading and processing one file (an Article and its warnings,
   or the Problem that skipped it). Keys digest the generator's code, the config fields the
   per-article work reads, the file name and the file's content, so any change gives a new key.
@@ -127,6 +129,10 @@ class Cache:
         # Added within schema 2: derived data, so an older database just gains the tables.
         db.execute("CREATE TABLE IF NOT EXISTS buckets (bucket TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID")
         db.execute("CREATE TABLE IF NOT EXISTS month_tags (key TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID")
+        # Each file's article key, and the key prefix it was made with (keyed: a digest of it).
+        if "article_key" not in {column for _, column, *_ in db.execute("PRAGMA table_info(files)")}:
+            db.execute("ALTER TABLE files ADD COLUMN keyed TEXT")
+            db.execute("ALTER TABLE files ADD COLUMN article_key TEXT")
         db.execute("SELECT count(*) FROM outcomes").fetchone()  # raises now if the file is damaged
         return db
 
@@ -134,17 +140,28 @@ class Cache:
         """True when no outcome is stored (a first build, or the cache was deleted)."""
         return self.db.execute("SELECT 1 FROM outcomes LIMIT 1").fetchone() is None
 
-    def known_digests(self) -> dict[str, tuple[FileStat, str]]:
-        """→ {file name: (its stat, its digest)} for every file whose digest can be trusted without reading."""
-        rows = self.db.execute("SELECT name, size, mtime_ns, ctime_ns, inode, digest FROM files "
-                               "WHERE mtime_ns < hashed_ns - ?1 AND ctime_ns < hashed_ns - ?1", (RACY_NS,))
-        return {name: (FileStat(size, mtime, ctime, inode), digest) for name, size, mtime, ctime, inode, digest in rows}
+    def known_digests(self, keyed: str) -> dict[str, tuple[FileStat, str, str]]:
+        """The digest of this build's key prefix → {file name: (its stat, its digest, its article key, or ''
+        when it was made with another prefix)} for every file whose digest can be trusted without reading."""
+        rows = self.db.execute("SELECT name, size, mtime_ns, ctime_ns, inode, digest, "
+                               "CASE WHEN keyed = ?2 THEN article_key ELSE '' END FROM files "
+                               "WHERE mtime_ns < hashed_ns - ?1 AND ctime_ns < hashed_ns - ?1", (RACY_NS, keyed))
+        return {name: (FileStat(size, mtime, ctime, inode), digest, key or "")
+                for name, size, mtime, ctime, inode, digest, key in rows}
 
-    def remember_digests(self, digests: Iterable[tuple[str, FileStat, str]], hashed_ns: int) -> None:
-        """(name, stat, digest) of files just hashed + when → stored; other files' rows are kept."""
-        rows = [(n, s.size, s.mtime_ns, s.ctime_ns, s.inode, hashed_ns, d) for n, s, d in digests]
+    def remember_digests(self, digests: Iterable[tuple[str, FileStat, str, str]], hashed_ns: int, keyed: str) -> None:
+        """(name, stat, digest, article key) of files just hashed + when + the digest of the key prefix →
+        stored; other files' rows are kept."""
+        rows = [(n, s.size, s.mtime_ns, s.ctime_ns, s.inode, hashed_ns, d, keyed, k) for n, s, d, k in digests]
         with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def remember_keys(self, keys: Iterable[tuple[str, str]], keyed: str) -> None:
+        """(name, article key) of files keyed anew (the key prefix changed) + the prefix's digest → stored."""
+        rows = [(keyed, key, name) for name, key in keys]
+        if rows:
+            with self.transaction():
+                self.db.executemany("UPDATE files SET keyed = ?, article_key = ? WHERE name = ?", rows)
 
     def outcomes(self, keys: Iterable[str]) -> dict[str, Outcome]:
         """Keys → {key: stored outcome} for those in the cache: from the buckets, the rest from the rows."""

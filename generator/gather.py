@@ -136,16 +136,22 @@ def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,
     """Archive folder + config + cache + worker count → every file's outcome (cache updated)."""
     started = time.time_ns()  # comparable with file mtimes
     prefix = key_prefix(config, article_code())
+    keyed = content_digest(prefix)  # names the prefix in the cache: a file's key is kept with it
     files = [(name, path, FileStat.of(stat)) for name, path, stat in scan_folder(folder)]
-    trusted = cache.known_digests()
+    trusted = cache.known_digests(keyed)
     keys: dict[str, str] = {}
     hashed: dict[str, str] = {}  # file name → digest, for files read in this build
+    rekeyed: list[str] = []  # files whose digest was trusted but whose key was made with another prefix
     unread: list[tuple[str, str]] = []
     cache_is_empty = cache.is_empty()
     for name, path, stat in files:
         known = trusted.get(name)
         if known is not None and known[0] == stat:
-            keys[name] = article_key(prefix, name, known[1])
+            if known[2]:
+                keys[name] = known[2]
+            else:
+                keys[name] = article_key(prefix, name, known[1])
+                rekeyed.append(name)
             continue
         if cache_is_empty:  # nothing to find in the cache: let the workers read and hash
             unread.append((name, path))
@@ -173,7 +179,8 @@ def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,
             for name, outcome in progress(_store_as_they_come(cache, results, keys, hashed), len(first) + len(later)):
                 outcomes[name] = outcome
     stats = {name: stat for name, _, stat in files}
-    cache.remember_digests(((name, stats[name], digest) for name, digest in hashed.items()), started)
+    cache.remember_digests(((name, stats[name], digest, keys[name]) for name, digest in hashed.items()), started, keyed)
+    cache.remember_keys(((name, keys[name]) for name in rekeyed), keyed)
     cache.keep_bucketed({key: outcomes[name] for name, key in keys.items()})
     cache.prune(set(keys.values()), {name for name, _, _ in files})
     return Gathered(tuple(outcomes[name] for name, _, _ in files), len(files), from_cache)

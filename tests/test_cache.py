@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from pathlib import Path
 
 import pytest
 
+from generator import gather as gather_stage
 from generator.build import open_cache
-from generator.cache import BUCKET_PREFIX, Cache
+from generator.cache import BUCKET_PREFIX, RACY_NS, Cache
 from generator.config import Config
 from generator.gather import gather
 from generator.models import Processed
@@ -89,6 +91,29 @@ def test_a_removed_file_rewrites_only_its_own_bucket_and_every_bucket_holds_the_
     held = {key: outcome for data in after.values() for key, outcome in pickle.loads(data).items()}
     assert held == rows, "the buckets hold exactly the outcomes of the build's files"
     assert changed not in after or len(writes) == 1
+
+
+def test_a_rebuild_keys_trusted_files_from_the_cache_until_the_key_prefix_changes(
+        folder: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[str] = []
+    real = gather_stage.article_key
+    monkeypatch.setattr(gather_stage, "article_key", lambda *args: made.append(args[1]) or real(*args))
+
+    def trusted(cache: Cache) -> Cache:
+        """As if every file was hashed long after it was written: then its digest is trusted without reading."""
+        cache.db.execute("UPDATE files SET hashed_ns = hashed_ns + ?", (10 * RACY_NS,))
+        made.clear()
+        return cache
+
+    with open_cache(tmp_path / "cache") as cache:
+        first = gather(folder, config, cache)
+        again = gather(folder, config, trusted(cache))
+        assert made == [] and again.outcomes == first.outcomes and again.from_cache == 40
+        other = dataclasses.replace(config, timezone="UTC")  # a config field of the key prefix
+        moved = gather(folder, other, trusted(cache))
+        assert len(made) >= 30, "a new prefix: the keys are made again"
+        assert gather(folder, other, trusted(cache)).outcomes == moved.outcomes and made == []
+        assert gather(folder, config, trusted(cache)).outcomes == first.outcomes and len(made) >= 30
 
 
 def test_damaged_and_stale_buckets_only_cost_the_rows_speed(folder: Path, tmp_path: Path, config: Config) -> None:
