@@ -40,7 +40,7 @@ from generator.fingerprint import code_fingerprint
 from generator.models import Content, Outcome
 from generator.tagging import MonthTags
 
-SCHEMA = 2  # bump when the tables change; an older database is emptied
+SCHEMA = 3  # bump when the tables change; an older database is emptied (2 is upgraded in place)
 RACY_NS = 2_000_000_000  # a file modified this close to its hashing is hashed again next time
 # The config fields enrich.process reads: part of every key (tested: the other fields do not change it).
 ARTICLE_CONFIG_FIELDS = ("timezone", "sources", "tags")
@@ -115,13 +115,21 @@ class Cache:
         db = sqlite3.connect(path, timeout=60, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version == 2:  # the tables of schema 3 but for each file's key: upgraded in place, nothing lost
+            db.executescript(f"""
+                BEGIN;
+                ALTER TABLE files ADD COLUMN keyed TEXT;
+                ALTER TABLE files ADD COLUMN article_key TEXT;
+                PRAGMA user_version={SCHEMA};
+                COMMIT;""")
+        elif version != SCHEMA:  # (an older version of newsarchive empties a newer database the same way)
             db.executescript(f"""
                 BEGIN;
                 DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS outcomes; DROP TABLE IF EXISTS contents;
                 DROP TABLE IF EXISTS buckets;
                 CREATE TABLE files (name TEXT PRIMARY KEY, size INT, mtime_ns INT, ctime_ns INT, inode INT,
-                                    hashed_ns INT, digest TEXT) WITHOUT ROWID;
+                                    hashed_ns INT, digest TEXT, keyed TEXT, article_key TEXT) WITHOUT ROWID;
                 CREATE TABLE outcomes (key TEXT PRIMARY KEY, outcome BLOB) WITHOUT ROWID;
                 CREATE TABLE contents (key TEXT PRIMARY KEY, data BLOB);
                 PRAGMA user_version={SCHEMA};
@@ -129,10 +137,6 @@ class Cache:
         # Added within schema 2: derived data, so an older database just gains the tables.
         db.execute("CREATE TABLE IF NOT EXISTS buckets (bucket TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID")
         db.execute("CREATE TABLE IF NOT EXISTS month_tags (key TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID")
-        # Each file's article key, and the key prefix it was made with (keyed: a digest of it).
-        if "article_key" not in {column for _, column, *_ in db.execute("PRAGMA table_info(files)")}:
-            db.execute("ALTER TABLE files ADD COLUMN keyed TEXT")
-            db.execute("ALTER TABLE files ADD COLUMN article_key TEXT")
         db.execute("SELECT count(*) FROM outcomes").fetchone()  # raises now if the file is damaged
         return db
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from generator import gather as gather_stage
 from generator.build import open_cache
-from generator.cache import BUCKET_PREFIX, RACY_NS, Cache
+from generator.cache import BUCKET_PREFIX, RACY_NS, SCHEMA, Cache
 from generator.config import Config
 from generator.gather import gather
 from generator.models import Processed
@@ -140,3 +141,25 @@ def test_months_tagging_round_trips_and_a_damaged_row_is_left_out(tmp_path: Path
     assert again.month_tags() == {"june": june}
     again.keep_month_tags({})  # a build whose months all changed: the old rows go
     assert again.db.execute("SELECT count(*) FROM month_tags").fetchone()[0] == 0
+
+
+def test_a_schema_2_database_is_upgraded_in_place_and_an_unknown_one_emptied(folder: Path, tmp_path: Path,
+                                                                              config: Config) -> None:
+    path = tmp_path / "cache.sqlite3"
+    with open_cache(tmp_path) as cache:
+        first = gather(folder, config, cache)
+    db = sqlite3.connect(path, isolation_level=None)  # as the version before each file's key was kept left it
+    db.executescript("""BEGIN;
+        CREATE TABLE old AS SELECT name, size, mtime_ns, ctime_ns, inode, hashed_ns, digest FROM files;
+        DROP TABLE files; ALTER TABLE old RENAME TO files; PRAGMA user_version=2; COMMIT;""")
+    db.close()
+    with open_cache(tmp_path) as cache:
+        assert cache.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA
+        again = gather(folder, config, cache)
+    assert again.outcomes == first.outcomes and again.from_cache == 40, "nothing lost"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA user_version=99")  # a database of a version this code does not know
+    db.close()
+    with open_cache(tmp_path) as cache:
+        assert cache.is_empty()
+        assert gather(folder, config, cache).outcomes == first.outcomes
