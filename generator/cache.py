@@ -117,12 +117,10 @@ class Cache:
         db.execute("PRAGMA synchronous=NORMAL")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version == 2:  # the tables of schema 3 but for each file's key: upgraded in place, nothing lost
-            db.executescript(f"""
-                BEGIN;
-                ALTER TABLE files ADD COLUMN keyed TEXT;
-                ALTER TABLE files ADD COLUMN article_key TEXT;
-                PRAGMA user_version={SCHEMA};
-                COMMIT;""")
+            has = {column for _, column, *_ in db.execute("PRAGMA table_info(files)")}
+            added = "".join(f"ALTER TABLE files ADD COLUMN {column} TEXT;"
+                            for column in ("keyed", "article_key") if column not in has)
+            db.executescript(f"BEGIN; {added} PRAGMA user_version={SCHEMA}; COMMIT;")
         elif version != SCHEMA:  # (an older version of newsarchive empties a newer database the same way)
             db.executescript(f"""
                 BEGIN;
