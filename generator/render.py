@@ -38,7 +38,7 @@ from generator.fingerprint import (
 )
 from generator.i18n import STRINGS, format_day, format_time, month_title
 from generator.models import Archive, Article, Content, Month
-from generator.search import pages_folder, plan_shards
+from generator.search import capture_day, pages_folder, plan_shards
 from generator.urls import absolute_url, relative_url
 
 Page = PlannedFile
@@ -49,7 +49,6 @@ SITEMAP_MAX_URLS = 50_000
 PAGE_MODULES = ("render", "feeds", "jsonfeed", "taxonomy", "search")
 PAGE_LIBRARIES = ("jinja2", "markupsafe", "feedgen", "lxml")
 _path = operator.attrgetter("path")  # an article's folder, in C
-_day = operator.attrgetter("captured.day")  # the day of the month of an article's capture, in C
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -152,7 +151,7 @@ def day_runs(articles: tuple[Article, ...], start: int, end: int) -> list[tuple[
     only the month's folder holds them apart from other days."""
     runs: list[tuple[str, int, int]] = []
     first = start
-    for _, run in itertools.groupby(articles[start:end], key=_day):
+    for _, run in itertools.groupby(articles[start:end], key=capture_day):
         last = first + sum(1 for _ in run)
         runs.append((articles[first].path.rsplit("/", 2)[0] + "/", first, last))  # its day's folder
         first = last
@@ -298,10 +297,9 @@ class SiteRenderer:
         def group(folder: str, start: int, end: int) -> PlannedGroup:
             # Every value its pages are handed: its articles, the neighbours just outside it (newer
             # and older links), and each article's neighbours from the same publisher.
-            values = {"newer": articles[max(start - 1, 0):start], "articles": articles[start:end],
-                      "older": articles[end:end + 1],
-                      "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__,
-                                                                            map(_path, articles[start:end]))))}
+            run = articles[start:end]
+            values = {"newer": articles[max(start - 1, 0):start], "articles": run, "older": articles[end:end + 1],
+                      "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__, map(_path, run))))}
             return PlannedGroup(folder, fingerprint(self.site_fingerprint, f"article pages\0{folder}", values,
                                                     self.marks), functools.partial(pages, start, end))
 

@@ -58,7 +58,7 @@ PAGE_BYTES = 640 << 10
 # 600-page shard, 407 MB after 40, 512 MB after 170), while starting one costs ~0.5 s of CPU.
 SERVICE_PAGES = 5_000
 WARM_UP_TEXT = "朝鲜与俄罗斯签署协议 news archive"  # what a service indexes, and forgets, to load its segmentation
-_day = operator.attrgetter("captured.day")  # in C: a full index plans 100,000 articles into shards
+capture_day = operator.attrgetter("captured.day")  # an article → its day of the month, in C (100,000 at 100k)
 _key_and_path = operator.attrgetter("content_key", "path")
 STAMP = ".newsarchive-shard"  # file in each shard folder holding the fingerprint it was built from
 
@@ -95,7 +95,7 @@ def _fill_days(articles: Sequence[Article]) -> list[list[Article]]:
     """One month's articles, newest first → runs of whole days, newest first, each filled from the
     month's first day up to SHARD_PAGES, so the runs before the last stay as they are while days
     are added."""
-    days = [list(day) for _, day in itertools.groupby(reversed(articles), key=_day)]
+    days = [list(day) for _, day in itertools.groupby(reversed(articles), key=capture_day)]
     runs: list[list[Article]] = [[]]
     for day in days:
         if runs[-1] and len(runs[-1]) + len(day) > SHARD_PAGES:
@@ -125,7 +125,7 @@ def plan_shards(archive: Archive, language: str, site_fingerprint: str) -> tuple
     for month in archive.months:
         folder = pages_folder(month)
         for run in _fill_days(month.articles):
-            days = [f"{day:02d}" for day in sorted(set(map(_day, run)))]
+            days = [f"{day:02d}" for day in sorted(set(map(capture_day, run)))]
             # Named by its first day and selecting its days by name: both stay put as days are added.
             name = f"{month.year:04d}-{month.month:02d}-from-{days[0]}"
             glob = f"{folder}{{{','.join(days)}}}/**/index.html"
