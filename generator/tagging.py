@@ -35,11 +35,11 @@ def idf(term: str, df: int, articles: int) -> float:
     return -math.log((df + expected) / (articles + BACKGROUND_DOCS))
 
 
-def _fixed_tags(terms: Iterable[str], outlet: str, config: TagsConfig) -> list[str]:
-    """An article's candidate terms + outlet key → the tags config fixes for it, in config order."""
+def _fixed_tags(candidates: TagCandidates | Sequence[Candidate], outlet: str, config: TagsConfig) -> list[str]:
+    """An article's candidates + outlet key → the tags config fixes for it, in config order."""
     if not config.fixed:
         return []
-    keys = {term_key(term) for term in terms}
+    keys = {term_key(term) for term in _terms(candidates)}
     tags = []
     for key, values in config.fixed.items():
         if key == outlet or term_key(key) in keys:
@@ -125,7 +125,7 @@ def tag_by_month(candidates: Sequence[TagCandidates | Sequence[Candidate]], outl
             ranks = {term: idf(term, df[term], seen) * (1.0 if term in shared else LONE_FACTOR)
                      for term in month_counts}
             month = MonthTags(month_counts, shared, tuple(
-                _best(candidates[p], _fixed_tags(_terms(candidates[p]), outlets[p], config), ranks, config.per_article)
+                _best(candidates[p], _fixed_tags(candidates[p], outlets[p], config), ranks, config.per_article)
                 for p in positions))
         for position, found in zip(positions, month.tags, strict=True):
             result[position] = found
