@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import types
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -85,9 +85,26 @@ BACKGROUND_IDF, DEFAULT_IDF = _read_idf()
 _T2S = opencc.OpenCC("t2s")
 
 
+# The compatibility characters common in Chinese news (full-width ASCII, the ideographic space, the
+# ellipsis, the no-break space), each with its compatibility decomposition: NFKC starts by making
+# that of it, so replacing them first leaves NFKC's result as it was.
+_COMMON_COMPATIBLE = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {
+    "\u3000": " ", "\u2026": "...", "\u00a0": " "}
+_COMMON_COMPATIBLE_CHAR = re.compile(f"[{re.escape(''.join(_COMMON_COMPATIBLE))}]")
+
+
+def nfkc(text: str) -> str:
+    """Any text → its NFKC form. Chinese text is seldom in NFKC only because of its full-width
+    punctuation: that is replaced first (one str.replace per kind found), and the text then passes
+    NFKC's quick check, in a tenth of the time of normalising it (property-tested equal)."""
+    for found in set(_COMMON_COMPATIBLE_CHAR.findall(text)):
+        text = text.replace(found, _COMMON_COMPATIBLE[found])
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+
+
 def fold(text: str) -> str:
     """Any text → NFKC-normalised (full-width Latin → ASCII) and Traditional → Simplified."""
-    return _T2S.convert(unicodedata.normalize("NFKC", text))
+    return _T2S.convert(nfkc(text))
 
 
 @lru_cache(maxsize=65_536)
@@ -242,19 +259,22 @@ def extract_candidates(title: str, text: str, lang: str, config: TagsConfig) -> 
     for term, offset in _mentions(text, lang, config):
         where = offset / length
         mentions.append((term, 10 + round(10 * (1 - where)), where))
-    counts: Counter[str] = Counter()
-    weights: Counter[str] = Counter()
-    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    # Plain dicts, not Counters: a Counter's missing key is a Python call, per mention.
+    counts: dict[str, int] = {}
+    weights: dict[str, int] = {}
+    spellings: dict[str, dict[str, int]] = {}
+    stop_zh = STOP_ZH if lang != "en" else frozenset()
     for term, weight, where in mentions:
         term = aliases.get(term_key(term), term)
         key = term_key(term)
-        if key in stop or (lang != "en" and term in STOP_ZH):
+        if key in stop or term in stop_zh:
             continue
         if key not in counts:  # mentions come in reading order: title, then text
-            weights[key] += round(FIRST_WEIGHT * (1 - where))
+            counts[key], weights[key], spellings[key] = 0, round(FIRST_WEIGHT * (1 - where)), {}
         counts[key] += 1
         weights[key] += weight
-        spellings[key][term] += 1
+        spelled = spellings[key]
+        spelled[term] = spelled.get(term, 0) + 1
     result = []
     for key, count in counts.items():
         if count >= MIN_OCCURRENCES or key in configured:

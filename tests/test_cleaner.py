@@ -200,7 +200,8 @@ _tags = st.sampled_from(["p", "div", "span", "a", "img", "br", "hr", "em", "smal
                          "pre", "code"])
 _attrs = st.sampled_from(['', ' href="https://x.example/a"', ' href="javascript:alert(1)"', ' src="/rel.jpg"',
                           ' src="https://i.example/a.jpg"', ' width="1" height="1"', ' onclick="x()"',
-                          ' datetime="2024-06-18 12:44:20"', ' style="color:red"', ' width="100%"'])
+                          ' datetime="2024-06-18 12:44:20"', ' style="color:red"', ' width="100%"',
+                          ' title="&quot;q&quot; &amp; &lt;b&gt; \'s"'])
 _texts = st.sampled_from(["", "普京", " ", "获取更多RSS", "Sat, 08 Jun 2024 00:33:36 GMT", "&amp;", "<", "\u00a0", "x"])
 
 
@@ -232,6 +233,18 @@ def test_cleaning_is_idempotent(html: str) -> None:
 @given(html_fragments())
 def test_cleaned_html_is_always_allow_listed(html: str) -> None:
     assert_allow_listed(clean_body(html, BASE).html)
+
+
+@settings(max_examples=300, deadline=None)
+@given(html_fragments())
+def test_the_cleaners_own_html_writer_gives_what_beautiful_soups_gives(html: str) -> None:
+    from bs4.element import Tag
+
+    from generator.cleaner import _Tag, inner_html, sanitize
+
+    root = BeautifulSoup(sanitize(html, BASE), "lxml", element_classes={Tag: _Tag}).body
+    if root is not None:
+        assert sanitize(inner_html(root)) == sanitize(root.decode_contents())
 
 
 @settings(max_examples=200, deadline=None)

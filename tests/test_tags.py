@@ -19,7 +19,7 @@ from generator.enrich import process
 from generator.models import Article
 from generator.reader import parse_article
 from generator.tagging import assign_tags, segment_key, tag_by_month, tag_segments
-from generator.tags import extract_candidates, fold
+from generator.tags import extract_candidates, fold, nfkc
 from generator.writer import check_relative_path, lock_file, state_folder
 
 from .conftest import SEEDS, TEST_CONFIG_TOML
@@ -115,6 +115,24 @@ def test_tags_do_not_depend_on_article_order() -> None:
     forward = assign_tags(docs, ["a", "b", "c"], months, config)
     backward = assign_tags(docs[::-1], ["c", "b", "a"], months[::-1], config)
     assert forward == backward[::-1]
+
+
+# Text where NFKC's shortcut could go wrong: the full-width and other replaced characters beside
+# combining marks (which compose with what precedes them), Hangul jamo (which compose with each
+# other), compatibility characters left to NFKC (ligatures, circled digits, ideographs of the
+# compatibility block), ASCII and Chinese.
+# (Joined from a list: text() would merge the alphabets and seldom draw the sampled characters.)
+NFKC_PROBES = st.lists(st.one_of(
+    st.sampled_from("ＡＺａｚ０９，．！？（）～\u3000\u2026\u00a0\u0301\u0308\u0338\u3099\u1100\u1161\u11a8"
+                    "ﬁ①㈱\uf900\u2126Åe<>=朝鲜A。“”・"),
+    st.characters(codec="utf-8"),
+), max_size=40).map("".join)
+
+
+@given(NFKC_PROBES)
+@settings(max_examples=500, deadline=None)
+def test_nfkc_equals_unicodes_nfkc(text: str) -> None:
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
 
 
 def test_a_new_article_leaves_older_months_tags_alone() -> None:
