@@ -358,7 +358,7 @@ _ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", '"': "&quot;", "<": "&lt;", ">
 def _html_parts(node: Tag, parts: list[str]) -> None:
     """A tree → the HTML of its children, appended to parts: what an HTML parser reads back as the
     same elements, attributes and text. Not decode_contents, whose formatters and event stream took
-    three times as long; the result goes through nh3 again, which writes it out its own way."""
+    twice as long; the result goes through nh3 again, which writes it out its own way."""
     for child in node.children:
         if isinstance(child, Tag):
             name = child.name
