@@ -8,6 +8,7 @@ itself works on one BeautifulSoup tree, which also feeds markdownify.
 
 from __future__ import annotations
 
+import html
 import re
 import warnings
 from collections.abc import Iterator
@@ -351,19 +352,17 @@ def plain_text(root: Tag, skip: frozenset[str] = frozenset()) -> str:
 # Elements that have no end tag; the others are written with one even when empty.
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
                    "wbr"})
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;"})
 
 
 def _html_parts(node: Tag, parts: list[str]) -> None:
     """A tree → the HTML of its children, appended to parts: what an HTML parser reads back as the
     same elements, attributes and text. Not decode_contents, whose formatters and event stream took
-    twice as long; the result goes through nh3 again, which writes it out its own way."""
+    four times as long; the result goes through nh3 again, which writes it out its own way."""
     for child in node.children:
         if isinstance(child, Tag):
             name = child.name
             attributes = "".join(
-                f' {key}="{(value if isinstance(value, str) else " ".join(value)).translate(_ATTRIBUTE_ESCAPES)}"'
+                f' {key}="{html.escape(value if isinstance(value, str) else " ".join(value))}"'
                 # Sorted as Beautiful Soup writes them (nh3 keeps the order); a list is a multi-valued one (rel).
                 for key, value in sorted(child.attrs.items()))
             parts.append(f"<{name}{attributes}>")
@@ -371,7 +370,7 @@ def _html_parts(node: Tag, parts: list[str]) -> None:
                 _html_parts(child, parts)
                 parts.append(f"</{name}>")
         elif type(child) is NavigableString:  # not comments, CDATA, doctypes (nh3 drops them anyway)
-            parts.append(child.translate(_TEXT_ESCAPES))
+            parts.append(html.escape(child, quote=False))
 
 
 def inner_html(root: Tag) -> str:
