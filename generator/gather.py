@@ -178,8 +178,8 @@ def gather(folder: Path, config: Config, cache: Cache, jobs: int = 1,
             results = itertools.chain(processed, processed_later)
             for name, outcome in progress(_store_as_they_come(cache, results, keys, hashed), len(first) + len(later)):
                 outcomes[name] = outcome
-    stats = {name: stat for name, _, stat in files}
-    cache.remember_digests(((name, stats[name], digest, keys[name]) for name, digest in hashed.items()), started, keyed)
+    cache.remember_digests(((name, stat, hashed[name], keys[name]) for name, _, stat in files if name in hashed),
+                           started, keyed)
     cache.remember_keys(((name, keys[name]) for name in rekeyed), keyed)
     cache.keep_bucketed({key: outcomes[name] for name, key in keys.items()})
     cache.prune(set(keys.values()), {name for name, _, _ in files})
