@@ -1,8 +1,10 @@
 """Tag and source pages (DESIGN §2): /tags/, /tags/TAG/, /sources/, /sources/SOURCE/.
 
 A listing (one tag's or one publisher's articles) is one page grouped by month; past
-YEAR_SPLIT articles it becomes a page of years plus one page per year, so no page grows
-without bound and a year page only changes when that year's articles change.
+YEAR_SPLIT articles it becomes a page of years plus one page per year, and a year past YEAR_SPLIT
+articles likewise a page of its months plus one page per month. So no page holds more than a
+month of the archive (a year of one big tag was an 8 MB page at 100,000 articles), and a year's
+or a month's page only changes when its own articles change.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from generator.tagging import tag_segments
 if TYPE_CHECKING:
     from generator.render import Page, SiteRenderer
 
-YEAR_SPLIT = 300  # a listing with more articles than this is split into one page per year
+YEAR_SPLIT = 300  # a listing (or a year of it) with more articles than this is split into years (months)
 
 MonthGroup = tuple[int, int, list[Article]]  # (year, month, its articles newest first)
 # Grouping keys, in C: listings group a million article entries at 100k.
@@ -41,6 +43,11 @@ class Counted:
 def _minus_year(article: Article) -> int:
     """Sort key of articles newest first, by year: minus the year of capture."""
     return -article.captured.year
+
+
+def _minus_month(article: Article) -> int:
+    """Sort key of one year's articles newest first, by month: minus the month of capture."""
+    return -article.captured.month
 
 
 def source_paths(archive: Archive) -> dict[str, str]:
@@ -71,16 +78,29 @@ def group_by_month(articles: Sequence[Article]) -> list[MonthGroup]:
 
 
 def year_runs(articles: Sequence[Article]) -> list[tuple[int, int, int]]:
-    """Articles, newest first → (year, start, end) of each year's run, newest year first.
+    """Articles, newest first → (year, start, end) of each year's run, newest year first."""
+    return _runs(articles, 0, len(articles), _minus_year)
+
+
+def month_runs(articles: Sequence[Article], start: int, end: int) -> list[tuple[int, int, int]]:
+    """Articles, newest first + the bounds of one year's run → (month, start, end) of each of its
+    months' runs, newest month first."""
+    return _runs(articles, start, end, _minus_month)
+
+
+def _runs(articles: Sequence[Article], start: int, end: int, minus: Callable[[Article], int],
+          ) -> list[tuple[int, int, int]]:
+    """Articles + bounds + a sort key that does not decrease over them → (minus the key, start, end) of each run
+    of one key.
 
     By bisection, so only a few articles are looked at: listings hold a million entries at 100k.
     """
-    runs, start = [], 0
-    while start < len(articles):
-        year = articles[start].captured.year
-        end = bisect.bisect_right(articles, -year, lo=start, key=_minus_year)
-        runs.append((year, start, end))
-        start = end
+    runs = []
+    while start < end:
+        key = minus(articles[start])
+        stop = bisect.bisect_right(articles, key, lo=start, hi=end, key=minus)
+        runs.append((-key, start, stop))
+        start = stop
     return runs
 
 
@@ -96,22 +116,35 @@ def _listing_page(renderer: SiteRenderer, path: str, articles: Sequence[Article]
 def listing_pages(renderer: SiteRenderer, path: str, title: str, articles: Sequence[Article],
                   **values: Any) -> Iterator[Page]:
     """One listing (folder path, heading, articles newest first) → its page; past YEAR_SPLIT articles,
-    a page of the newest ones plus one page per year."""
+    a page of the newest ones plus one page per year (and a year past YEAR_SPLIT, one per month)."""
     if len(articles) <= YEAR_SPLIT:
         yield _listing_page(renderer, path, articles, title=title, count=len(articles), years=[], year=None,
-                            base=path, **values)
+                            year_months=[], month=None, base=path, **values)
         return
     runs = year_runs(articles)
     # The main page shows the newest YEAR_SPLIT articles, so the newest are one click from anywhere,
     # and the count of every year. A year page shows its own articles and count and links the other
-    # years without counts, so a new article does not re-render every year page of its tags.
+    # years without counts, so a new article does not re-render every year page of its tags. A year
+    # too big for one page is split the same way, into months.
     years = [(year, end - start) for year, start, end in runs]
     yield _listing_page(renderer, path, articles[:YEAR_SPLIT], title=title, count=len(articles), years=years,
-                        year=None, base=path, **values)
+                        year=None, year_months=[], month=None, base=path, **values)
     links = [(year, None) for year, _, _ in runs]
     for year, start, end in runs:
-        yield _listing_page(renderer, f"{path}{year}/", articles[start:end], title=title, count=end - start,
-                            years=links, year=year, base=path, **values)
+        folder = f"{path}{year}/"
+        if end - start <= YEAR_SPLIT:
+            yield _listing_page(renderer, folder, articles[start:end], title=title, count=end - start,
+                                years=links, year=year, year_months=[], month=None, base=path, **values)
+            continue
+        months = month_runs(articles, start, end)
+        counts = [(month, stop - first) for month, first, stop in months]
+        yield _listing_page(renderer, folder, articles[start:start + YEAR_SPLIT], title=title, count=end - start,
+                            years=links, year=year, year_months=counts, month=None, base=path, **values)
+        month_links = [(month, None) for month, _, _ in months]
+        for month, first, stop in months:
+            yield _listing_page(renderer, f"{folder}{month:02d}/", articles[first:stop], title=title,
+                                count=stop - first, years=links, year=year, year_months=month_links, month=month,
+                                base=path, **values)
 
 
 def tag_pages(renderer: SiteRenderer) -> Iterator[Page]:

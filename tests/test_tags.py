@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections import Counter, defaultdict
+from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import unquote, urlsplit
 
 import feedparser
 import pytest
+from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -351,6 +355,42 @@ def test_large_tags_split_into_year_pages(seed_copy: Path, tmp_path: Path, monke
     y2023 = (site / "tags" / "普京" / "2023" / "index.html").read_text(encoding="utf-8")
     assert y2023.count('class="item"') == 1 and 'aria-current="page">2023 年</strong>' in y2023
     assert (site / "tags" / "普京" / "2024" / "index.html").read_text(encoding="utf-8").count('class="item"') == 2
+
+
+def test_large_years_of_a_tag_split_into_month_pages(seed_copy: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(taxonomy, "YEAR_SPLIT", 1)  # 2024 holds two June articles, 2023 one
+    site = tmp_path / "site"
+    build(seed_copy, site, parse_config(TEST_CONFIG_TOML))
+    tag = site / "tags" / "普京"
+    y2023 = (tag / "2023" / "index.html").read_text(encoding="utf-8")
+    assert y2023.count('class="item"') == 1 and "2023 年 9 月</a>" not in y2023 and not (tag / "2023" / "09").exists()
+    y2024 = (tag / "2024" / "index.html").read_text(encoding="utf-8")
+    assert y2024.count('class="item"') == 1, "a split year's page shows its newest YEAR_SPLIT articles"
+    assert 'aria-current="page">2024 年</strong>' in y2024
+    assert '<a href="06/index.html">2024 年 6 月</a> <span class="count">2 篇</span>' in y2024
+    june = (tag / "2024" / "06" / "index.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(june, "html.parser")
+    assert len(soup.select("li.item")) == 2 and soup.title.get_text().startswith("普京 · 2024 年 6 月 · ")
+    crumbs = soup.select_one("nav.breadcrumbs")
+    assert [a["href"] for a in crumbs.find_all("a")][-2:] == ["../../index.html", "../index.html"]
+    assert crumbs.select_one('[aria-current="page"]').get_text() == "2024 年 6 月"
+    years, months = soup.select("nav.years")
+    assert {a.get_text(): a["href"] for a in years.find_all("a")} == {"2024 年": "../index.html",
+                                                                     "2023 年": "../../2023/index.html"}
+    assert months.select_one('[aria-current="page"]').get_text() == "2024 年 6 月" and not months.find("a")
+    assert not soup.select(".years .count"), "a month page links its neighbours without counts"
+
+
+@given(st.lists(st.datetimes(min_value=datetime(2022, 1, 1), max_value=datetime(2024, 12, 31)), max_size=60))
+def test_month_runs_by_bisection_match_grouping_each_year(moments: list[datetime]) -> None:
+    articles = [SimpleNamespace(captured=moment) for moment in sorted(moments, reverse=True)]
+    for _, start, end in taxonomy.year_runs(articles):  # type: ignore[arg-type]
+        runs = taxonomy.month_runs(articles, start, end)  # type: ignore[arg-type]
+        grouped = [(month, len(list(group)))
+                   for month, group in itertools.groupby(articles[start:end], key=lambda a: a.captured.month)]
+        assert [(month, stop - first) for month, first, stop in runs] == grouped
+        assert (runs[0][1], runs[-1][2]) == (start, end)
 
 
 def test_tag_pages_are_deterministic(seed_copy: Path, tmp_path: Path) -> None:
