@@ -184,6 +184,7 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
             indexer.warm_up()
 
         prepared = prepare(site_files(renderer, checkpoint, memory_is_tight(size)), output_dir)
+        release_free_memory()  # what rendering freed, given back while Pagefind may still be indexing
         if prepared.folder is not None:  # its stale shards removed; those of unchanged pages taken from the live site
             indexer.add(prepared.folder, prepared.live, () if checkpoint else renderer.shards)
         shards = indexer.finish()
