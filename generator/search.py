@@ -57,6 +57,10 @@ PAGE_BYTES = 640 << 10
 # ~2.5 MB a shard it has indexed, even after deleting each index (measured: 284 MB after its first
 # 600-page shard, 407 MB after 40, 512 MB after 170), while starting one costs ~0.5 s of CPU.
 SERVICE_PAGES = 5_000
+# When the budget holds a single shard (memory is tight: a cold build of 100,000 articles), a service
+# is replaced after this many shards' pages: measured there, 280–300 MB after its first shard and
+# 320–360 MB after eight, beside a build of ~600 MB.
+TIGHT_SERVICE_PAGES = 2 * SHARD_PAGES
 WARM_UP_TEXT = "朝鲜与俄罗斯签署协议 news archive"  # what a service indexes, and forgets, to load its segmentation
 capture_day = operator.attrgetter("captured.day")  # an article → its day of the month, in C (100,000 at 100k)
 _key_and_path = operator.attrgetter("content_key", "path")
@@ -308,6 +312,8 @@ class Indexer:
         self.language = language
         self.workers = max(jobs, 1)
         self.budget = _PageBudget(SHARD_PAGES if pages_at_once is None else pages_at_once)
+        tight = self.budget.limit < 2 * SHARD_PAGES
+        self.service_pages = min(SERVICE_PAGES, TIGHT_SERVICE_PAGES) if tight else SERVICE_PAGES  # a service's life
         # Services that may index another shard, with the pages they hold in the budget.
         self.idle: queue.SimpleQueue[tuple[_Pagefind, int]] = queue.SimpleQueue()
         self.pool = ThreadPoolExecutor(max_workers=self.workers)
@@ -394,7 +400,7 @@ class Indexer:
             _replace(site_dir / BUNDLE / shard.name,
                      lambda temporary: service.index(site_dir, shard, self.language, temporary))
             # One bigger than the budget ran alone: it would hold every other one up.
-            keep = pages <= self.budget.limit and service.indexed < SERVICE_PAGES
+            keep = pages <= self.budget.limit and service.indexed < self.service_pages
         finally:
             if keep:
                 self.idle.put((service, pages))
