@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import functools
 import gc
 import sys
 import tempfile
@@ -178,7 +177,11 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
             # Pagefind reads only the article pages: once a month's are in the new generation, its
             # shards are indexed (processes of their own, so on other cores) while later pages render.
             def month_checkpoint(folder: str) -> Checkpoint:
-                return Checkpoint(folder, functools.partial(indexer.add_month, folder))
+                def ready(site_dir: Path, live_dir: Path | None) -> None:
+                    release_free_memory()  # a Pagefind service is about to work beside the build
+                    indexer.add_month(folder, site_dir, live_dir)
+
+                return Checkpoint(folder, ready)
 
             checkpoint = month_checkpoint
             indexer.warm_up()
