@@ -312,8 +312,10 @@ class Indexer:
         self.language = language
         self.workers = max(jobs, 1)
         self.budget = _PageBudget(SHARD_PAGES if pages_at_once is None else pages_at_once)
-        tight = self.budget.limit < 2 * SHARD_PAGES
-        self.service_pages = min(SERVICE_PAGES, TIGHT_SERVICE_PAGES) if tight else SERVICE_PAGES  # a service's life
+        # A service's life: shorter when the budget holds one shard at a time (not memory_is_tight's
+        # test, which is whether even one fits beside the build grown by half).
+        one_at_a_time = self.budget.limit < 2 * SHARD_PAGES
+        self.service_pages = min(SERVICE_PAGES, TIGHT_SERVICE_PAGES) if one_at_a_time else SERVICE_PAGES
         # Services that may index another shard, with the pages they hold in the budget.
         self.idle: queue.SimpleQueue[tuple[_Pagefind, int]] = queue.SimpleQueue()
         self.pool = ThreadPoolExecutor(max_workers=self.workers)
