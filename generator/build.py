@@ -171,11 +171,12 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
         renderer = SiteRenderer(archive, config, cache.content, templates_dir)
         live = live_folder(output_dir)
         size = peak_bytes()  # what Pagefind services must fit beside
-        indexer = stack.enter_context(Indexer(renderer.shards, config.language, jobs, page_budget(size)))
+        indexer = stack.enter_context(Indexer(renderer.shards, config.language, cache.reader, jobs, page_budget(size)))
         checkpoint: Callable[[str], Checkpoint] | None = None
         if live is None or not index_is_current(live, renderer.shards):
-            # Pagefind reads only the article pages: once a month's are in the new generation, its
-            # shards are indexed (processes of their own, so on other cores) while later pages render.
+            # Once a month's article pages are in the new generation, its shards are indexed (processes
+            # of their own, so on other cores) while later pages render: the index keeps pace with the
+            # pages, and when memory is tight it never runs beside the archive feeds, rendered first.
             def month_checkpoint(folder: str) -> Checkpoint:
                 def ready(site_dir: Path, live_dir: Path | None) -> None:
                     release_free_memory()  # a Pagefind service is about to work beside the build

@@ -10,8 +10,8 @@ One file, CACHE_DIR/cache.sqlite3, outside the site folder, with four tables:
 - outcomes: key → the result of reading and processing one file (an Article and its warnings,
   or the Problem that skipped it). Keys digest the generator's code, the config fields the
   per-article work reads, the file name and the file's content, so any change gives a new key.
-- contents: key → the article's HTML and Markdown, compressed; loaded one article at a time when
-  its pages are rendered, so bodies are never all in memory.
+- contents: key → the article's HTML, Markdown and search text, compressed; loaded one article at
+  a time when its pages are rendered or its search shard indexed, so bodies are never all in memory.
 - buckets: the outcomes of the last build again, decoded and pickled in 256 groups by key
   prefix (BUCKET_PREFIX). Every rebuild loads every outcome, and one pickle of a few hundred loads in half the
   time the rows take to decode one by one; a new article rewrites only its bucket. Derived
@@ -25,6 +25,7 @@ mid-write leaves a usable cache; a database that cannot be opened is set aside a
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import os
@@ -288,10 +289,17 @@ class Cache:
 
     def content(self, key: str) -> Content:
         """Article content key → its Content; KeyError if the cache lost it."""
-        row = self.db.execute("SELECT data FROM contents WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            raise KeyError(key)
-        return codec.unpack_content(row[0])
+        return _content(self.db, key)
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[Callable[[str], Content]]:
+        """→ content(key) as Cache.content, on a read-only connection of its own that another thread may
+        use (a connection stays in the thread that opened it); closed at the end of the block."""
+        db = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=ro", uri=True, timeout=60)
+        try:
+            yield functools.partial(_content, db)
+        finally:
+            db.close()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -324,3 +332,10 @@ class Cache:
         """Close the database."""
         self.db.close()
 
+
+def _content(db: sqlite3.Connection, key: str) -> Content:
+    """A connection to the cache + an article content key → its Content; KeyError if the cache lost it."""
+    row = db.execute("SELECT data FROM contents WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        raise KeyError(key)
+    return codec.unpack_content(row[0])

@@ -115,10 +115,10 @@ def loads(data: bytes, shared: dict[tuple, Any] | None = None) -> Any:
 
 def pack_content(content: Content) -> bytes:
     """Content → compressed bytes for the store (done in the worker processes)."""
-    return zlib.compress(pickle.dumps((content.html, content.markdown), protocol=5), 1)
+    return zlib.compress(pickle.dumps((content.html, content.markdown, content.search_text), protocol=5), 1)
 
 
 def unpack_content(data: bytes) -> Content:
     """Stored bytes → Content."""
-    html, markdown = pickle.loads(zlib.decompress(data))
-    return Content(html=html, markdown=markdown)
+    html, markdown, search_text = pickle.loads(zlib.decompress(data))
+    return Content(html=html, markdown=markdown, search_text=search_text)

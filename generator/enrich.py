@@ -13,6 +13,7 @@ from generator.outlets import outlet_for
 from generator.reader import parse_article
 from generator.tags import extract_candidates
 from generator.urls import article_slug, entry_id, normalize_url, short_hash
+from generator.words import search_words
 
 # Characters common in one script and written differently in the other; enough to tell a
 # Traditional text from a Simplified one without a dictionary.
@@ -88,7 +89,9 @@ def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = 
         content_key=content_key,
         tag_candidates=extract_candidates(title, body.text, lang, config.tags),
     )
-    return article, Content(html=body.html, markdown=body.markdown), tuple(warnings)
+    # What the search index reads of the article: its page shows these above and in its body.
+    searched = search_words("\n".join((title, article.outlet.name, article.author, body.text)))
+    return article, Content(html=body.html, markdown=body.markdown, search_text=searched), tuple(warnings)
 
 
 def process(raw: RawArticle, config: Config, content_key: str = "",

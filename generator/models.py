@@ -71,10 +71,12 @@ class CleanBody:
 
 @dataclass(frozen=True, slots=True)
 class Content:
-    """The heavy part of an article, kept in the content store and loaded only to render its pages."""
+    """The heavy part of an article, kept in the content store and loaded only to render its pages and
+    index it for search."""
 
     html: str  # sanitized HTML body, safe to place in a page unescaped
     markdown: str  # Markdown of the sanitized body
+    search_text: str  # title, publisher, author and text, Chinese split into words (generator.words)
 
 
 @dataclass(frozen=True)  # no slots: unpickling from the cache is several times faster

@@ -1,19 +1,20 @@
-"""Search stage: the written site → Pagefind's static index and UI in SITE/pagefind/, one shard per month part.
+"""Search stage: the archive → Pagefind's static index and UI in SITE/pagefind/, one shard per month part.
 
 Pagefind's extended build (PyPI `pagefind-bin-extended`: the binary ships inside the wheel and
-never downloads anything) reads the article pages — only the element marked `data-pagefind-body`
-— and writes an index that the search page (/search/) loads in the browser, so search needs no
-server-side code and no network.
+never downloads anything) indexes one record per article: its title, publisher, author and text,
+with the Chinese already split into words by the per-article work (generator.words, cached), so
+Pagefind only reads words between spaces. It writes an index that the search page (/search/)
+loads in the browser, so search needs no server-side code and no network.
 
-Pagefind has no incremental mode and costs several milliseconds per page, so the index is split
+Pagefind has no incremental mode and costs milliseconds per page, so the index is split
 into shards: each month is cut into runs of whole days of at most SHARD_PAGES articles, filled
 from the month's first day. New articles land at the end of the newest month, so the runs before
 the last one stay as they are, and a month's runs never depend on whether it is the newest. A
 rebuild runs Pagefind only for the shards whose articles changed (several at once, within a page
 budget, in Pagefind service processes reused from shard to shard) and takes the others
 from the live site; the search page merges all shards (Pagefind's mergeIndex). Output is deterministic: the
-same pages give the same files (tested) — except Pagefind filters (`data-pagefind-filter`),
-whose values it writes in hash order, so pages use none.
+same articles give the same files (tested) — except Pagefind filters, whose values it writes in
+hash order, so records have none.
 """
 
 from __future__ import annotations
@@ -35,13 +36,13 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.models import Archive, Article, Month
+from generator.models import Archive, Article, Content, Month
 from generator.writer import link_or_copy
 
 BUNDLE = "pagefind"  # folder of the shards inside the site
@@ -61,10 +62,12 @@ SERVICE_PAGES = 5_000
 # is replaced after this many shards' pages: measured there, 280–300 MB after its first shard and
 # 320–360 MB after eight, beside a build of ~600 MB.
 TIGHT_SERVICE_PAGES = 2 * SHARD_PAGES
-WARM_UP_TEXT = "朝鲜与俄罗斯签署协议 news archive"  # what a service indexes, and forgets, to load its segmentation
+WARM_UP_TEXT = "朝鲜 与 俄罗斯 签署 协议 news archive"  # what a service indexes, and forgets, as it starts
 capture_day = operator.attrgetter("captured.day")  # an article → its day of the month, in C (100,000 at 100k)
 _key_and_path = operator.attrgetter("content_key", "path")
 STAMP = ".newsarchive-shard"  # file in each shard folder holding the fingerprint it was built from
+# Opens, on the thread that indexes a shard, a way to load an article's Content (Cache.reader).
+Reader = Callable[[], contextlib.AbstractContextManager[Callable[[str], Content]]]
 
 
 class SearchError(Exception):
@@ -76,10 +79,14 @@ class Shard:
     """One independently built part of the search index."""
 
     name: str  # folder under pagefind/: month and first day, e.g. "2024-06-from-01"
-    glob: str  # Pagefind --glob selecting its article pages
-    fingerprint: str  # digest of what its pages show to the index
-    pages: int  # how many article pages it indexes
+    articles: tuple[Article, ...]  # the articles it indexes, newest first
+    fingerprint: str  # digest of what its articles show to the index
     folder: str  # site folder of its month's article pages, e.g. "articles/2024/06/"
+
+    @property
+    def pages(self) -> int:
+        """How many article pages it indexes."""
+        return len(self.articles)
 
 
 def pagefind_executable() -> Path:
@@ -116,10 +123,10 @@ def pages_folder(month: Month) -> str:
 def plan_shards(archive: Archive, language: str, site_fingerprint: str) -> tuple[Shard, ...]:
     """Archive + site language + the site-wide fingerprint (code, templates, config) → the shards, newest first.
 
-    A shard's fingerprint covers what Pagefind reads of its pages: each article's content key
-    (its file, as processed) and address, and the site-wide inputs. Not the tags (the tag list
-    is data-pagefind-ignore) nor the links to neighbouring articles (outside data-pagefind-body),
-    which change as the archive grows, so a new article re-indexes its own run of days only.
+    A shard's fingerprint covers what Pagefind reads of its articles: each one's content key (its
+    file, as processed: title, text, publisher) and address, and the site-wide inputs. Not the
+    tags nor the links to neighbouring articles, which change as the archive grows, so a new
+    article re-indexes its own run of days only.
     """
     try:
         version = importlib.metadata.version("pagefind-bin-extended")
@@ -129,16 +136,35 @@ def plan_shards(archive: Archive, language: str, site_fingerprint: str) -> tuple
     for month in archive.months:
         folder = pages_folder(month)
         for run in _fill_days(month.articles):
-            days = [f"{day:02d}" for day in sorted(set(map(capture_day, run)))]
-            # Named by its first day and selecting its days by name: both stay put as days are added.
-            name = f"{month.year:04d}-{month.month:02d}-from-{days[0]}"
-            glob = f"{folder}{{{','.join(days)}}}/**/index.html"
-            digest = hashlib.blake2b(f"{version}\0{language}\0{site_fingerprint}\0{glob}".encode(), digest_size=12)
+            # Named by its first day, which stays put as days are added.
+            name = f"{month.year:04d}-{month.month:02d}-from-{capture_day(run[-1]):02d}"
+            digest = hashlib.blake2b(f"{version}\0{language}\0{site_fingerprint}\0{name}".encode(), digest_size=12)
             # One update for the run: the same bytes as one per article, in half the time.
             listed = "\0".join(itertools.chain.from_iterable(map(_key_and_path, run))) + "\0"  # key\0path\0 each
             digest.update(listed.encode("utf-8", "surrogatepass"))
-            shards.append(Shard(name, glob, digest.hexdigest(), len(run), folder))
+            shards.append(Shard(name, tuple(run), digest.hexdigest(), folder))
     return tuple(shards)
+
+
+def index_language(language: str) -> str:
+    """The site's language → the language Pagefind is told the whole index is in.
+
+    One index for the whole site, so a Chinese query also finds English articles and the other way
+    round. Never "zh": Pagefind would split the Chinese into words again, which the per-article
+    work has done (it is two thirds of Pagefind's time). "mul" (several languages) has, like "zh",
+    no stemming; the browser still splits a Chinese query into words, by the search page's own
+    language. An English site keeps English stemming.
+    """
+    primary = language.split("-")[0]
+    return "mul" if primary == "zh" else primary
+
+
+def shard_records(shard: Shard, content: Callable[[str], Content]) -> Iterator[dict[str, object]]:
+    """A shard + a way to load an article's Content → the Pagefind record of each of its articles."""
+    for article in shard.articles:
+        yield {"url": f"/{article.path}index.html",  # as the site links it (keep_index_url)
+               "content": content(article.content_key).search_text,
+               "meta": {"title": article.title}}
 
 
 def page_budget(build_bytes: int) -> int:
@@ -216,31 +242,29 @@ class _Pagefind:
     def _new_index(self, language: str) -> object:
         """The site's language → the id of a new, empty index."""
         return self.call({"type": "NewIndex", "config": {
-            # One index in the site's language, so a Chinese query also finds English articles and
-            # the other way round; "zh" turns on Chinese word segmentation.
-            "force_language": language.split("-")[0],
+            "force_language": index_language(language),
             "keep_index_url": True,  # result links name index.html like every other link in the site
         }})["index_id"]
 
+    def _add(self, index_id: object, record: dict[str, object]) -> None:
+        """An index id + a record (url, content, meta) → the record added to that index."""
+        self.call({"type": "AddRecord", "index_id": index_id, "language": "", **record})
+
     def warm_up(self, language: str) -> None:
-        """Index one small page in the site's language and delete the index: Pagefind loads its word
-        segmentation at the first page (~0.4 s for Chinese), so a service warmed while the first
-        month's pages render starts on their shard at once."""
+        """Index one small record in the site's language and delete the index: a service started while
+        the first month's pages render starts on their shard at once."""
         index_id = self._new_index(language)
         try:
-            self.call({"type": "AddFile", "index_id": index_id, "file_path": "warm-up/index.html", "url": "/warm-up/",
-                       "file_contents": f'<html lang="{language}"><body><p>{WARM_UP_TEXT}</p></body></html>'})
+            self._add(index_id, {"url": "/warm-up/", "content": WARM_UP_TEXT, "meta": {"title": "warm-up"}})
         finally:
             self.call({"type": "DeleteIndex", "index_id": index_id})
 
-    def index(self, site_dir: Path, shard: Shard, language: str, output: Path) -> None:
-        """Build one shard's index from the site's pages into output."""
+    def index(self, shard: Shard, records: Iterable[dict[str, object]], language: str, output: Path) -> None:
+        """A shard + its articles' records (shard_records) + the site's language → its index written into output."""
         index_id = self._new_index(language)
         try:
-            found = self.call({"type": "AddDir", "index_id": index_id, "path": str(site_dir), "glob": shard.glob})
-            if found.get("page_count") != shard.pages:
-                raise SearchError(f"pagefind found {found.get('page_count')} pages for {shard.glob}, "
-                                  f"expected {shard.pages}; this is a bug")
+            for record in records:
+                self._add(index_id, record)
             self.call({"type": "WriteFiles", "index_id": index_id, "output_path": str(output)})
             self.indexed += shard.pages
         finally:
@@ -295,7 +319,7 @@ def start_dying_with_parent(command: list[str], **options: Any) -> subprocess.Po
 
 
 class Indexer:
-    """Makes a new generation's SITE/pagefind/ shard by shard, as their pages become ready.
+    """Makes a new generation's SITE/pagefind/ shard by shard, as the build reaches their months.
 
     At the first `add` the shards not planned are removed. A shard already right in the new
     generation is kept, one right in the live generation is linked from it, and the rest are
@@ -304,7 +328,9 @@ class Indexer:
     grows with them).
     """
 
-    def __init__(self, shards: Sequence[Shard], language: str, jobs: int = 1, pages_at_once: int | None = None):
+    def __init__(self, shards: Sequence[Shard], language: str, reader: Reader, jobs: int = 1,
+                 pages_at_once: int | None = None):
+        self.reader = reader  # opens a way to load Content on a pool thread (Cache.reader)
         self.wanted = {shard.name for shard in shards}
         self.by_folder: dict[str, list[Shard]] = {}  # site folder of a month's article pages → its shards
         for shard in shards:
@@ -372,10 +398,9 @@ class Indexer:
 
     def _index(self, site_dir: Path, shard: Shard) -> None:
         """Run Pagefind for one shard (on a pool thread)."""
-        # A service is reused: a fresh one spends ~0.5 s of CPU starting (Chinese segmentation), and
-        # a full index has a shard per 600 pages. It keeps the memory of the biggest shard it has
-        # indexed, so those pages stay counted in the budget while it waits, and waiting services
-        # are ended when another shard needs their room.
+        # A service is reused: a full index has a shard per 600 pages, and each process started costs.
+        # It keeps the memory of the biggest shard it has indexed, so those pages stay counted in the
+        # budget while it waits, and waiting services are ended when another shard needs their room.
         service: _Pagefind | None
         if self.warming is not None:  # it is ready by now, or as soon as a fresh one would be; failed, it is not used
             wait([self.warming])
@@ -399,8 +424,9 @@ class Indexer:
                 raise
         keep = False
         try:
-            _replace(site_dir / BUNDLE / shard.name,
-                     lambda temporary: service.index(site_dir, shard, self.language, temporary))
+            with self.reader() as content:
+                _replace(site_dir / BUNDLE / shard.name, lambda temporary: service.index(
+                    shard, shard_records(shard, content), self.language, temporary))
             # One bigger than the budget ran alone: it would hold every other one up.
             keep = pages <= self.budget.limit and service.indexed < self.service_pages
         finally:

@@ -19,6 +19,7 @@ from generator.config import Config
 from generator.i18n import STRINGS
 from generator.render import script_json
 from generator.search import BUNDLE
+from generator.words import search_words
 
 from .conftest import ROOT, SEEDS
 
@@ -159,13 +160,27 @@ def test_search_page_and_pagefind_index(seed_site: tuple[Path, BuildResult]) -> 
     for month in months:
         entry = json.loads((site / BUNDLE / month / "pagefind-entry.json").read_text())
         [(language, info)] = entry["languages"].items()
-        assert language == "zh"
+        assert language == "mul"  # not "zh": Pagefind would split the Chinese into words again
         indexed += info["page_count"]
     assert indexed == len(result.archive.articles)
-    # Only article bodies are indexed: listing pages would repeat every title.
+    # One record per article (listing pages would repeat every title): its address, title and words.
+    records = {record["url"]: record for record in indexed_records(site)}
+    assert sorted(records) == sorted(f"/{a.path}index.html" for a in result.archive.articles)
     for article in result.archive.articles:
-        assert soup_of(site, article.path + "index.html").find(attrs={"data-pagefind-body": True}).name == "article"
-    assert soup_of(site, "index.html").find(attrs={"data-pagefind-body": True}) is None
+        record = records[f"/{article.path}index.html"]
+        assert record["meta"]["title"] == article.title
+        for shown in (article.title, article.outlet.name):  # in words, as Pagefind keeps them (one space apart)
+            assert " ".join(search_words(shown).split()) in record["content"]
+    oldest = records[f"/{result.archive.articles[-1].path}index.html"]["content"]  # VOA's
+    assert " 东方 航天 发射 场 " in oldest and " (John Kirby) " in oldest  # Chinese in words, the rest as written
+
+
+def indexed_records(site: Path) -> list[dict]:
+    """A built site → every record in its Pagefind shards (url, content, meta), from the fragment files."""
+    import gzip
+
+    return [json.loads(gzip.decompress(fragment.read_bytes())[len(b"pagefind_dcd"):])
+            for fragment in sorted((site / BUNDLE).glob("*/fragment/*.pf_fragment"))]
 
 
 def test_pagefind_output_is_deterministic_and_rebuilt_only_for_changed_shards(tmp_path: Path, config: Config) -> None:
@@ -193,22 +208,29 @@ def test_pagefind_output_is_deterministic_and_rebuilt_only_for_changed_shards(tm
     assert len(list((after / BUNDLE).glob("2024-10-from-*/pagefind-entry.json"))) == 1
 
 
+def records_of(articles: list) -> list[dict[str, object]]:
+    """Articles → Pagefind records of them, as shard_records makes, with made-up words."""
+    return [{"url": f"/{a.path}index.html", "content": f"{a.title} 朝鲜 与 俄罗斯", "meta": {"title": a.title}}
+            for a in articles]
+
+
 def test_one_pagefind_service_indexes_shard_after_shard_and_reports_what_it_cannot(
         seed_site: tuple[Path, BuildResult], tmp_path: Path) -> None:
     from generator.search import STAMP, SearchError, Shard, _Pagefind
 
-    site, _ = seed_site
+    _, result = seed_site
+    articles = list(result.archive.articles)
     service = _Pagefind()
     try:
-        for n, glob in enumerate(["articles/2023/**/index.html", "articles/2024/**/index.html"]):
-            shard = Shard(f"s{n}", glob, f"print{n}", 1 + n, "articles/")
-            service.index(site.resolve(), shard, "zh-CN", tmp_path / f"s{n}")
+        for n, run in enumerate([articles[:1], articles[1:]]):
+            shard = Shard(f"s{n}", tuple(run), f"print{n}", "articles/")
+            service.index(shard, records_of(run), "zh-CN", tmp_path / f"s{n}")
             assert (tmp_path / f"s{n}" / STAMP).read_text() == f"print{n}"
-            assert json.loads((tmp_path / f"s{n}" / "pagefind-entry.json").read_text())["languages"]["zh"][
-                "page_count"] == 1 + n
-        with pytest.raises(SearchError, match=r"found 0 pages for articles/1999/\*\*/index.html, expected 1"):
-            shard = Shard("none", "articles/1999/**/index.html", "x", 1, "articles/1999/")
-            service.index(site.resolve(), shard, "zh-CN", tmp_path / "none")
+            assert json.loads((tmp_path / f"s{n}" / "pagefind-entry.json").read_text())["languages"]["mul"][
+                "page_count"] == len(run)
+        with pytest.raises(SearchError, match=r"pagefind failed on AddRecord: invalid type: null"):
+            shard = Shard("none", tuple(articles[:1]), "x", "articles/")
+            service.index(shard, [{"url": "/x/", "content": None}], "zh-CN", tmp_path / "none")
         assert not (tmp_path / "none" / STAMP).exists()
     finally:
         service.close()
@@ -217,17 +239,20 @@ def test_one_pagefind_service_indexes_shard_after_shard_and_reports_what_it_cann
 
 def test_a_warmed_up_service_indexes_the_next_shard_byte_for_byte_as_a_fresh_one(
         seed_site: tuple[Path, BuildResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Warming up indexes a page and deletes its index: nothing of it may reach a shard. And the
+    """Warming up indexes a record and deletes its index: nothing of it may reach a shard. And the
     Indexer hands the warmed service the first shard instead of starting another."""
+    import contextlib
+
     from generator import search
 
-    site, _ = seed_site
-    shard = search.Shard("s", "articles/2024/**/index.html", "print", 2, "articles/2024/")
+    site, result = seed_site
+    articles = result.archive.articles[:2]
+    shard = search.Shard("s", tuple(articles), "print", "articles/2024/")
     fresh, warmed = search._Pagefind(), search._Pagefind()
     try:
         warmed.warm_up("zh-CN")
-        fresh.index(site.resolve(), shard, "zh-CN", tmp_path / "fresh")
-        warmed.index(site.resolve(), shard, "zh-CN", tmp_path / "warmed")
+        fresh.index(shard, records_of(articles), "zh-CN", tmp_path / "fresh")
+        warmed.index(shard, records_of(articles), "zh-CN", tmp_path / "warmed")
     finally:
         fresh.close()
         warmed.close()
@@ -249,8 +274,16 @@ def test_a_warmed_up_service_indexes_the_next_shard_byte_for_byte_as_a_fresh_one
             started.append("warmed")
 
     monkeypatch.setattr(search, "_Pagefind", Recording)
+    # Records as shard_records makes them, from contents that give each article the made-up words.
+    made_up = {r["url"]: r["content"] for r in records_of(articles)}
+    by_key = {a.content_key: made_up[f"/{a.path}index.html"] for a in articles}
+
+    @contextlib.contextmanager
+    def reader():
+        yield lambda key: search.Content("", "", by_key[key])
+
     copy = shutil.copytree(site, tmp_path / "copy")
-    with search.Indexer([shard], "zh-CN", jobs=2) as indexer:
+    with search.Indexer([shard], "zh-CN", reader, jobs=2) as indexer:
         indexer.warm_up()
         indexer.add(copy.resolve(), None, [shard])
         assert indexer.finish() == 1
@@ -305,6 +338,20 @@ def test_pagefind_runs_share_a_page_budget() -> None:
     assert held[0] == 0 and len(seen) == 6 and all(pages <= 10 or pages == 25 for pages in seen)
 
 
+def fake_shard(name: str, pages: int):
+    """A shard of `pages` stand-in articles, for Indexer tests whose services never read them."""
+    from generator.search import Shard
+
+    return Shard(name, (None,) * pages, f"print-{name}", "")  # type: ignore[arg-type]
+
+
+def no_reader():
+    """An Indexer reader for services that never read an article's Content."""
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
 def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_its_memory_stays_counted(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
@@ -328,7 +375,7 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
             with lock:
                 services.append(self)
 
-        def index(self, site_dir: Path, shard: search.Shard, language: str, output: Path) -> None:
+        def index(self, shard: search.Shard, records: object, language: str, output: Path) -> None:
             assert not self.closed
             with lock:
                 self.pages.append(shard.pages)
@@ -343,8 +390,8 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
 
     monkeypatch.setattr(search, "_Pagefind", FakeService)
     monkeypatch.setattr(search, "SHARD_PAGES", 4)
-    shards = [search.Shard(f"s{n}", "*.html", f"print{n}", pages, "") for n, pages in enumerate([2, 3, 6, 1, 1])]
-    with search.Indexer(shards, "zh-CN", jobs=1) as indexer:
+    shards = [fake_shard(f"s{n}", pages) for n, pages in enumerate([2, 3, 6, 1, 1])]
+    with search.Indexer(shards, "zh-CN", no_reader, jobs=1) as indexer:
         indexer.add(tmp_path, None, shards)
         assert indexer.finish() == 5
     # The service that indexed 6 pages (more than the whole budget) kept their memory: it ended.
@@ -354,8 +401,8 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
     services.clear()
     peaks.clear()
     sizes = [2, 4]  # the 2-page service waits (kept for reuse) while the 4 pages are indexed
-    shards = [search.Shard(f"t{n}", "*.html", f"print{n}", pages, "") for n, pages in enumerate(sizes)]
-    with search.Indexer(shards, "zh-CN", jobs=2, pages_at_once=4) as indexer:
+    shards = [fake_shard(f"t{n}", pages) for n, pages in enumerate(sizes)]
+    with search.Indexer(shards, "zh-CN", no_reader, jobs=2, pages_at_once=4) as indexer:
         indexer.add(tmp_path, None, shards)
         assert indexer.finish() == len(shards)
     assert sorted(p for s in services for p in s.pages) == sorted(s.pages for s in shards)
@@ -364,8 +411,8 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
     # A service is ended once it has indexed SERVICE_PAGES pages (its memory grows with each shard).
     services.clear()
     monkeypatch.setattr(search, "SERVICE_PAGES", 5)
-    shards = [search.Shard(f"u{n}", "*.html", f"print{n}", 2, "") for n in range(5)]
-    with search.Indexer(shards, "zh-CN", jobs=1) as indexer:
+    shards = [fake_shard(f"u{n}", 2) for n in range(5)]
+    with search.Indexer(shards, "zh-CN", no_reader, jobs=1) as indexer:
         indexer.add(tmp_path, None, shards)
         assert indexer.finish() == len(shards)
     assert [s.pages for s in services] == [[2, 2, 2], [2, 2]] and all(s.closed for s in services)
@@ -375,8 +422,8 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
     monkeypatch.setattr(search, "TIGHT_SERVICE_PAGES", 8)
     for pages_at_once, expected in ((4, [[4, 4], [4, 4], [4]]), (8, [[4, 4, 4, 4, 4]])):
         services.clear()
-        shards = [search.Shard(f"v{n}", "*.html", f"print{n}", 4, "") for n in range(5)]
-        with search.Indexer(shards, "zh-CN", jobs=1, pages_at_once=pages_at_once) as indexer:
+        shards = [fake_shard(f"v{n}", 4) for n in range(5)]
+        with search.Indexer(shards, "zh-CN", no_reader, jobs=1, pages_at_once=pages_at_once) as indexer:
             indexer.add(tmp_path, None, shards)
             assert indexer.finish() == len(shards)
         assert [s.pages for s in services] == expected and all(s.closed for s in services)
@@ -393,12 +440,12 @@ def test_a_pagefind_that_cannot_start_fails_the_index_instead_of_hanging_it(
 
     monkeypatch.setattr(search, "_Pagefind", missing)
     monkeypatch.setattr(search, "SHARD_PAGES", 4)  # one shard at a time: the others wait for its room
-    shards = [search.Shard(f"s{n}", "*.html", f"print{n}", pages, "") for n, pages in enumerate([3, 3, 3])]
+    shards = [fake_shard(f"s{n}", pages) for n, pages in enumerate([3, 3, 3])]
     raised: list[BaseException] = []
 
     def index() -> None:
         try:
-            with search.Indexer(shards, "zh-CN", jobs=2) as indexer:
+            with search.Indexer(shards, "zh-CN", no_reader, jobs=2) as indexer:
                 indexer.add(tmp_path, None, shards)
                 indexer.finish()
         except search.SearchError as error:
@@ -442,11 +489,12 @@ def test_a_months_search_shards_are_indexed_while_older_months_and_the_feeds_sti
     indexing = {folder: threading.Event() for folder in folders}
     real_index, real_content, real_feed = search._Pagefind.index, Cache.content, feeds.atom_feed
 
-    def index(self: search._Pagefind, site_dir: Path, shard: search.Shard, *args: object) -> None:
-        # Every article page of the shard's month is already in the generation it indexes.
+    def index(self: search._Pagefind, shard: search.Shard, records: object, language: str, output: Path) -> None:
+        # Every article page of the shard's month is already in the generation it indexes into.
+        site_dir = output.parent.parent
         assert all((site_dir / a.path / "index.html").is_file() for a in articles if a.path.startswith(shard.folder))
         indexing[shard.folder].set()
-        real_index(self, site_dir, shard, *args)  # type: ignore[arg-type]
+        real_index(self, shard, records, language, output)  # type: ignore[arg-type]
 
     def content(self: Cache, key: str) -> object:  # loaded only while an article page renders
         if not next(a for a in articles if a.content_key == key).path.startswith(newest):

@@ -7,6 +7,7 @@ answered with a grey placeholder picture or refused, so the tests run offline.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,19 @@ def test_chinese_search_finds_the_right_articles(context: BrowserContext, site_u
     page.click(".pagefind-ui__result-link >> nth=0")
     page.wait_for_load_state("load")
     assert page.locator("article h1").count() == 1
+    assert not log.problems
+
+
+def test_search_excerpts_show_chinese_as_written(context: BrowserContext, site_url: str) -> None:
+    """The index holds Chinese split into words by spaces (generator/words.py); search.js takes them out
+    of the excerpts again, around the highlighted match too, and leaves English spaced as written."""
+    page, log = open_page(context, site_url + "search/index.html?q=" + "东方航天发射场")
+    page.wait_for_selector(".pagefind-ui__result-excerpt mark")
+    excerpts = page.eval_on_selector_all(".pagefind-ui__result-excerpt", "els => els.map(e => e.textContent)")
+    assert excerpts and all(not re.search(r"[\u4e00-\u9fff] +\S|\S +[\u4e00-\u9fff]", e) for e in excerpts), excerpts
+    assert any("东方航天发射场" in e for e in excerpts), excerpts
+    marked = page.eval_on_selector_all(".pagefind-ui__result-excerpt mark", "els => els.map(e => e.textContent)")
+    assert {"东方", "航天", "发射"} <= set(marked), marked
     assert not log.problems
 
 

@@ -18,6 +18,14 @@
   var merged = (box.getAttribute("data-merge") || "").split(" ").filter(Boolean).map(function (file) {
     return { bundlePath: new URL(".", new URL(file, here)).pathname };
   });
+  // The index holds Chinese split into words by spaces (generator/words.py), and Pagefind's excerpts show
+  // them: take out every space beside a Chinese character, also across the <mark> around a match.
+  var han = "[\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff]";
+  var spaceAfterHan = new RegExp("(" + han + ")((?:</?mark>)*) +", "g");
+  var spaceBeforeHan = new RegExp(" +((?:</?mark>)*)(?=" + han + ")", "g");
+  var unspaced = function (excerpt) {
+    return typeof excerpt === "string" ? excerpt.replace(spaceAfterHan, "$1$2").replace(spaceBeforeHan, "$1") : excerpt;
+  };
   var ui = new window.PagefindUI({
     element: "#search",
     bundlePath: folderOf("data-bundle"),
@@ -26,7 +34,12 @@
     baseUrl: folderOf("data-root"),
     showImages: false,
     showSubResults: true,
-    autofocus: true
+    autofocus: true,
+    processResult: function (result) {
+      result.excerpt = unspaced(result.excerpt);
+      (result.sub_results || []).forEach(function (sub) { sub.excerpt = unspaced(sub.excerpt); });
+      return result;
+    }
   });
   // Pagefind's box has no label of its own: give it the page's visible <label for="search-input">.
   var labelled = function () {
