@@ -54,14 +54,11 @@ SHARD_PAGES = 600
 # service holds per page it indexes (measured: 300–420 MB for a 600-page shard).
 MEMORY_BUDGET = 1 << 30
 PAGE_BYTES = 640 << 10
-# Pages a Pagefind service indexes before it is ended and a fresh one started: its memory grows by
-# ~2.5 MB a shard it has indexed, even after deleting each index (measured: 284 MB after its first
-# 600-page shard, 407 MB after 40, 512 MB after 170), while starting one costs ~0.5 s of CPU.
-SERVICE_PAGES = 5_000
-# When the budget holds a single shard (memory is tight: a cold build of 100,000 articles), a service
-# is replaced after this many shards' pages: measured there, 280–300 MB after its first shard and
-# 320–360 MB after eight, beside a build of ~600 MB.
-TIGHT_SERVICE_PAGES = 2 * SHARD_PAGES
+# Pages a Pagefind service indexes before it is ended and a fresh one started: one full shard's. Its
+# memory grows with every shard it indexes, even after deleting each index (measured with Chinese
+# segmentation: 284 MB after its first 600-page shard, 320–360 MB after eight, 407 MB after 40),
+# while starting one costs ~10 ms of CPU (it was ~0.5 s while Pagefind loaded its segmentation).
+SERVICE_PAGES = SHARD_PAGES
 WARM_UP_TEXT = "朝鲜 与 俄罗斯 签署 协议 news archive"  # what a service indexes, and forgets, as it starts
 capture_day = operator.attrgetter("captured.day")  # an article → its day of the month, in C (100,000 at 100k)
 _key_and_path = operator.attrgetter("content_key", "path")
@@ -338,10 +335,6 @@ class Indexer:
         self.language = language
         self.workers = max(jobs, 1)
         self.budget = _PageBudget(SHARD_PAGES if pages_at_once is None else pages_at_once)
-        # A service's life: shorter when the budget holds one shard at a time (not memory_is_tight's
-        # test, which is whether even one fits beside the build grown by half).
-        one_at_a_time = self.budget.limit < 2 * SHARD_PAGES
-        self.service_pages = min(SERVICE_PAGES, TIGHT_SERVICE_PAGES) if one_at_a_time else SERVICE_PAGES
         # Services that may index another shard, with the pages they hold in the budget.
         self.idle: queue.SimpleQueue[tuple[_Pagefind, int]] = queue.SimpleQueue()
         self.pool = ThreadPoolExecutor(max_workers=self.workers)
@@ -428,7 +421,7 @@ class Indexer:
                 _replace(site_dir / BUNDLE / shard.name, lambda temporary: service.index(
                     shard, shard_records(shard, content), self.language, temporary))
             # One bigger than the budget ran alone: it would hold every other one up.
-            keep = pages <= self.budget.limit and service.indexed < self.service_pages
+            keep = pages <= self.budget.limit and service.indexed < SERVICE_PAGES
         finally:
             if keep:
                 self.idle.put((service, pages))

@@ -417,17 +417,6 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
         assert indexer.finish() == len(shards)
     assert [s.pages for s in services] == [[2, 2, 2], [2, 2]] and all(s.closed for s in services)
 
-    # When the budget holds only one shard, a service lives for TIGHT_SERVICE_PAGES pages instead.
-    monkeypatch.setattr(search, "SERVICE_PAGES", 100)
-    monkeypatch.setattr(search, "TIGHT_SERVICE_PAGES", 8)
-    for pages_at_once, expected in ((4, [[4, 4], [4, 4], [4]]), (8, [[4, 4, 4, 4, 4]])):
-        services.clear()
-        shards = [fake_shard(f"v{n}", 4) for n in range(5)]
-        with search.Indexer(shards, "zh-CN", no_reader, jobs=1, pages_at_once=pages_at_once) as indexer:
-            indexer.add(tmp_path, None, shards)
-            assert indexer.finish() == len(shards)
-        assert [s.pages for s in services] == expected and all(s.closed for s in services)
-
 
 def test_a_pagefind_that_cannot_start_fails_the_index_instead_of_hanging_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
