@@ -2,14 +2,14 @@
 
 Pagefind's own Chinese segmentation (its extended build, for a page in `zh`) costs about two thirds
 of its time and a fifth more memory (measured on 1,109 pages of the bench corpus: 10.3 s of CPU and
-494 MB in `zh`, 4.4 s and 410 MB for the same text split here and indexed by whitespace). So the per-article work, which
-runs in parallel and is cached, splits the text as Pagefind would, and Pagefind indexes it as
-whitespace-separated words. The split is Pagefind's (charabia's Chinese segmenter): jieba's
-dictionary words without its HMM guesses, and a word longer than two characters cut again, greedily,
-into the dictionary words of two or three characters that start it, else its first character (on
-those 1,109 pages, the same Chinese words as Pagefind's). So a query finds what it found before: the
-search page splits it into words in the browser (Intl.Segmenter) and matches each as the start of an
-indexed word.
+494 MB in `zh`, 4.4 s and 410 MB for the same text split here and indexed by whitespace). So the
+per-article work, which runs in parallel and is cached, splits the text as Pagefind would, and
+Pagefind indexes it as whitespace-separated words. The split is Pagefind's (charabia's Chinese
+segmenter): jieba's dictionary words without its HMM guesses, and a word longer than two characters
+cut again, greedily, into the dictionary words of two or three characters that start it, else its
+first character (on those 1,109 pages, the same Chinese words as Pagefind's). So a query finds what
+it found before: the search page splits it into words in the browser (Intl.Segmenter) and matches
+each as the start of an indexed word.
 
 Only Chinese is split: between two pieces of other text, nothing is added, so English, numbers and
 punctuation stay as they were written. The search page takes the added spaces out of the excerpts it
