@@ -126,7 +126,7 @@ def _configured_terms(config: TagsConfig) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=8)
-def _rjieba() -> types.ModuleType:
+def load_rjieba() -> types.ModuleType:
     """→ the rjieba module, imported on first use: loading it takes 0.2 s that a build served from the
     cache never needs."""
     import rjieba
@@ -139,7 +139,7 @@ def _segmenter(terms: tuple[str, ...]) -> rjieba.Jieba | None:
     chinese = [t for t in terms if any("\u4e00" <= ch <= "\u9fff" for ch in t)]
     if not chinese:
         return None
-    segmenter = _rjieba().Jieba()
+    segmenter = load_rjieba().Jieba()
     for term in chinese:
         segmenter.add_word(term, 100_000, "nz")
     return segmenter
@@ -151,7 +151,7 @@ def _unglued(word: str, segmenter: rjieba.Jieba | None) -> str:
     if len(word) < 2 or not all(ch.isalpha() for ch in word):
         return ""  # single characters, numbers, mixed scripts with digits
     if len(word) > 2:
-        tag = segmenter.tag if segmenter else _rjieba().tag
+        tag = segmenter.tag if segmenter else load_rjieba().tag
         for rest, glue in ((word[1:], word[0] in _GLUE_BEFORE), (word[:-1], word[-1] in _GLUE_AFTER)):
             if glue:
                 parts = tag(rest, False)
@@ -163,7 +163,7 @@ def _unglued(word: str, segmenter: rjieba.Jieba | None) -> str:
 def _chinese_terms(text: str, segmenter: rjieba.Jieba | None, configured: frozenset[str]) -> Iterator[tuple[str, int]]:
     """Folded Chinese text → (proper noun or configured term, offset) for each mention."""
     offset = 0
-    for word, flag in (segmenter.tag(text) if segmenter else _rjieba().tag(text)):
+    for word, flag in (segmenter.tag(text) if segmenter else load_rjieba().tag(text)):
         start, offset = offset, offset + len(word)
         if word in configured:
             yield word, start

@@ -19,24 +19,17 @@ shows (templates/static/search.js).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from generator.tags import load_rjieba
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # CJK ideographs
-
-
-@lru_cache(maxsize=1)
-def _jieba():
-    """→ the rjieba module, imported on first use (a build served from the cache never needs it)."""
-    import rjieba
-
-    return rjieba
 
 
 def _pieces(word: str) -> str:
     """A Chinese word from the dictionary, longer than two characters → its pieces, space-separated: at
     each point the two- or three-character dictionary word that starts there, else one character
     (charabia's cut_for_search, which Pagefind applies)."""
-    has_word = _jieba().has_word
+    has_word = load_rjieba().has_word
     pieces, start = [], 0
     while start < len(word):
         for size in (2, 3, 1):
@@ -69,4 +62,4 @@ def search_words(text: str) -> str:
     if not _HAN.search(text):
         return text
     known = _SPACED.get
-    return "".join([known(token) or _spaced(token) for token in _jieba().cut(text, False)])
+    return "".join([known(token) or _spaced(token) for token in load_rjieba().cut(text, False)])
