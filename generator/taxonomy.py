@@ -117,9 +117,10 @@ def listing_pages(renderer: SiteRenderer, path: str, title: str, articles: Seque
                   **values: Any) -> Iterator[Page]:
     """One listing (folder path, heading, articles newest first) → its page; past YEAR_SPLIT articles,
     a page of the newest ones plus one page per year (and a year past YEAR_SPLIT, one per month)."""
+    # What every page of the listing shows alike; each call adds its folder, articles and navigation.
+    page = functools.partial(_listing_page, renderer, title=title, base=path, **values)
     if len(articles) <= YEAR_SPLIT:
-        yield _listing_page(renderer, path, articles, title=title, count=len(articles), years=[], year=None,
-                            year_months=[], month=None, base=path, **values)
+        yield page(path, articles, count=len(articles), years=[], year=None, year_months=[], month=None)
         return
     runs = year_runs(articles)
     # The main page shows the newest YEAR_SPLIT articles, so the newest are one click from anywhere,
@@ -127,24 +128,22 @@ def listing_pages(renderer: SiteRenderer, path: str, title: str, articles: Seque
     # years without counts, so a new article does not re-render every year page of its tags. A year
     # too big for one page is split the same way, into months.
     years = [(year, end - start) for year, start, end in runs]
-    yield _listing_page(renderer, path, articles[:YEAR_SPLIT], title=title, count=len(articles), years=years,
-                        year=None, year_months=[], month=None, base=path, **values)
+    yield page(path, articles[:YEAR_SPLIT], count=len(articles), years=years, year=None, year_months=[], month=None)
     links = [(year, None) for year, _, _ in runs]
     for year, start, end in runs:
         folder = f"{path}{year}/"
         if end - start <= YEAR_SPLIT:
-            yield _listing_page(renderer, folder, articles[start:end], title=title, count=end - start,
-                                years=links, year=year, year_months=[], month=None, base=path, **values)
+            yield page(folder, articles[start:end], count=end - start, years=links, year=year, year_months=[],
+                       month=None)
             continue
         months = month_runs(articles, start, end)
         counts = [(month, stop - first) for month, first, stop in months]
-        yield _listing_page(renderer, folder, articles[start:start + YEAR_SPLIT], title=title, count=end - start,
-                            years=links, year=year, year_months=counts, month=None, base=path, **values)
+        yield page(folder, articles[start:start + YEAR_SPLIT], count=end - start, years=links, year=year,
+                   year_months=counts, month=None)
         month_links = [(month, None) for month, _, _ in months]
         for month, first, stop in months:
-            yield _listing_page(renderer, f"{folder}{month:02d}/", articles[first:stop], title=title,
-                                count=stop - first, years=links, year=year, year_months=month_links, month=month,
-                                base=path, **values)
+            yield page(f"{folder}{month:02d}/", articles[first:stop], count=stop - first, years=links, year=year,
+                       year_months=month_links, month=month)
 
 
 def tag_pages(renderer: SiteRenderer) -> Iterator[Page]:
