@@ -217,7 +217,8 @@ class _Pagefind:
         """A request payload → Pagefind's answer payload (SearchError when it reports an error or dies)."""
         assert self.process.stdin is not None and self.process.stdout is not None
         self.sent += 1
-        message = json.dumps({"message_id": self.sent, "payload": request}).encode()
+        # UTF-8, not \u escapes: Chinese takes half the bytes to encode, send and parse (~15% of adding a record).
+        message = json.dumps({"message_id": self.sent, "payload": request}, ensure_ascii=False).encode()
         try:
             self.process.stdin.write(base64.b64encode(message) + b",")
             self.process.stdin.flush()
