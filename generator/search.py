@@ -47,11 +47,13 @@ from generator.writer import link_or_copy
 
 BUNDLE = "pagefind"  # folder of the shards inside the site
 # Articles per shard at most (a day with more is a shard alone). It bounds what adding one article
-# costs (its run is indexed again: about 5 ms a page) and Pagefind's memory (about 0.5 MB a page);
-# fewer, bigger shards would make each search fetch less.
+# costs (its run is indexed again: 4–7 ms of Pagefind's CPU a record, three quarters of it writing
+# the index) and Pagefind's memory (about 0.5 MB a record); fewer, bigger shards would make each
+# search fetch less.
 SHARD_PAGES = 600
 # What a whole build may hold (DESIGN §7: under 1 GB at 100,000 articles), and what a Pagefind
-# service holds per page it indexes (measured: 300–420 MB for a 600-page shard).
+# service holds per page it indexes (measured at 100k: 295 MB for a 600-record shard in the median,
+# 380 MB at most).
 MEMORY_BUDGET = 1 << 30
 PAGE_BYTES = 640 << 10
 # Pages a Pagefind service indexes before it is ended and a fresh one started: one full shard's. Its
