@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,19 +21,33 @@ _SIMPLIFIED = set("们这个来说为国时会对于与发经过还点开关东�
 UNTITLED = "（无标题）"
 
 
-_HAN = re.compile("[\u4e00-\u9fff]")
-_LATIN = re.compile("[A-Za-z]")
-_TRADITIONAL_CHARS = re.compile(f"[{''.join(sorted(_TRADITIONAL))}]")
-_SIMPLIFIED_CHARS = re.compile(f"[{''.join(sorted(_SIMPLIFIED))}]")
+# Counted in C without a Python object per character (regular expressions' findall made one for
+# each of ~3,000, half a millisecond an article): Han characters by the high byte of their UTF-16
+# code unit (U+4E00–U+9FFF is 0x4E–0x9F; characters beyond the BMP are surrogates, 0xD8–0xDF),
+# Latin letters among the ASCII characters, and the characters of each script one by one.
+_HAN_HIGH_BYTES = bytes(range(0x4E, 0xA0))
+_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_TRADITIONAL_LIST, _SIMPLIFIED_LIST = sorted(_TRADITIONAL), sorted(_SIMPLIFIED)
+
+
+def _count_bytes(data: bytes, wanted: bytes) -> int:
+    """Bytes + the byte values wanted → how many of the bytes are wanted ones."""
+    return len(data) - len(data.translate(None, wanted))
+
+
+def script_counts(text: str) -> tuple[int, int, int, int]:
+    """Text → how many Han characters (U+4E00–U+9FFF), ASCII letters, and characters of the
+    Traditional and of the Simplified list it holds."""
+    han = _count_bytes(text.encode("utf-16-be", "surrogatepass")[0::2], _HAN_HIGH_BYTES)
+    latin = _count_bytes(text.encode("ascii", "ignore"), _ASCII_LETTERS)
+    return han, latin, sum(map(text.count, _TRADITIONAL_LIST)), sum(map(text.count, _SIMPLIFIED_LIST))
 
 
 def detect_language(text: str) -> str:
     """Plain text → "en", "zh-Hant" or "zh-Hans" by counting scripts in its first 3,000 characters."""
-    sample = text[:3000]
-    # Counted with regular expressions: a Python loop per character cost 1.5 ms an article.
-    if len(_HAN.findall(sample)) * 4 < len(_LATIN.findall(sample)):
+    han, latin, traditional, simplified = script_counts(text[:3000])
+    if han * 4 < latin:
         return "en"
-    traditional, simplified = len(_TRADITIONAL_CHARS.findall(sample)), len(_SIMPLIFIED_CHARS.findall(sample))
     return "zh-Hant" if traditional > simplified else "zh-Hans"
 
 
