@@ -345,8 +345,8 @@ def _text_parts(node: Tag, skip: frozenset[str]) -> Iterator[str]:
 def plain_text(root: Tag, skip: frozenset[str] = frozenset()) -> str:
     """A tree → its text, one paragraph per line, spaces collapsed."""
     text = "".join(_text_parts(root, skip))
-    # Runs of spaces, tabs, no-break and ideographic spaces become one space: with str.replace, five
-    # times as fast as a regular expression on Chinese text.
+    # Runs of spaces, tabs, no-break and ideographic spaces become one space: with str.replace, 36 µs
+    # an article's text, where a regular expression per line took 170 µs.
     for space in "\t\u00a0\u3000":
         text = text.replace(space, " ")
     while "  " in text:
@@ -430,8 +430,8 @@ _INLINE_MARKUP = frozenset({"a", "b", "strong", "i", "em", "del", "s", "q", "cod
 def _escape_markup(text: str) -> str:
     """Text whose backslashes are escaped → brackets and backticks escaped too, `<` as an entity.
 
-    One str.replace per character: str.translate looks every character up in its table, and made
-    0.6 ms an article (5% of the per-article work) on Chinese text.
+    One str.replace per character, not str.translate, which looks every character up in its table:
+    with it and the regular expressions of to_markdown, converting took 1.4 ms an article, not 1.14.
     """
     return text.replace("[", "\\[").replace("]", "\\]").replace("`", "\\`").replace("<", "&lt;")
 
