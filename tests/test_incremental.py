@@ -31,7 +31,7 @@ from generator.cache import ARTICLE_CONFIG_FIELDS
 from generator.config import Config, parse_config
 from generator.enrich import process
 from generator.reader import parse_article
-from generator.writer import WriteError, output_lock
+from generator.writer import WriteError, _write_atomically, output_lock
 from tests.conftest import SEEDS, TEST_CONFIG_TOML, site_snapshot
 from tests.messy import messy_archive, write_archive
 
@@ -555,3 +555,22 @@ def test_the_archive_order_is_newest_instant_first_then_path(captures: list[tupl
                 for n, (moment, zone, path) in enumerate(captures)]
     expected = sorted(articles, key=lambda a: (-a.captured.timestamp(), a.path))
     assert archive_stage.newest_first(articles) == expected  # type: ignore[arg-type]
+
+
+def test_a_file_is_written_as_a_new_file_even_over_a_leftover_temporary(tmp_path: Path) -> None:
+    """A killed build's temporary file may be a hard link shared with the live site: writing replaces
+    it with a new file (never truncates it), makes missing folders, and leaves the page readable."""
+    live = tmp_path / "live.html"
+    live.write_bytes(b"live page")
+    target = tmp_path / "site" / "index.html"
+    target.parent.mkdir()
+    leftover = target.with_name(".tmp-index.html")
+    os.link(live, leftover)
+    _write_atomically(target, b"new page")
+    assert target.read_bytes() == b"new page"
+    assert live.read_bytes() == b"live page"
+    assert not leftover.exists()
+    assert target.stat().st_mode & 0o777 == 0o644
+    deep = tmp_path / "site" / "a" / "b" / "index.md"
+    _write_atomically(deep, [b"in ", b"pieces"])
+    assert deep.read_bytes() == b"in pieces"
