@@ -27,7 +27,6 @@ UNTITLED = "（无标题）"
 # Latin letters among the ASCII characters, and the characters of each script one by one.
 _HAN_HIGH_BYTES = bytes(range(0x4E, 0xA0))
 _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_TRADITIONAL_LIST, _SIMPLIFIED_LIST = sorted(_TRADITIONAL), sorted(_SIMPLIFIED)
 
 
 def _count_bytes(data: bytes, wanted: bytes) -> int:
@@ -40,7 +39,7 @@ def script_counts(text: str) -> tuple[int, int, int, int]:
     Traditional and of the Simplified list it holds."""
     han = _count_bytes(text.encode("utf-16-be", "surrogatepass")[0::2], _HAN_HIGH_BYTES)
     latin = _count_bytes(text.encode("ascii", "ignore"), _ASCII_LETTERS)
-    return han, latin, sum(map(text.count, _TRADITIONAL_LIST)), sum(map(text.count, _SIMPLIFIED_LIST))
+    return han, latin, sum(map(text.count, _TRADITIONAL)), sum(map(text.count, _SIMPLIFIED))
 
 
 def detect_language(text: str) -> str:
