@@ -3,7 +3,7 @@
 nh3 (the Rust ammonia sanitizer) is the gate on both sides: the raw HTML goes through it
 before anything else looks at it, and the final HTML goes through it again, so whatever the
 structural clean-up in between does, only allow-listed markup reaches a page. The clean-up
-itself works on one BeautifulSoup tree, which also feeds markdownify.
+itself works on one BeautifulSoup tree (built by generator.soup), which also feeds markdownify.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, T
 from markdownify import MarkdownConverter, chomp
 
 from generator.models import CleanBody, Image
+from generator.soup import parse as parse_html
 
 # A body that is only a URL or looks like a file name is still HTML to clean, not a mistake.
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
@@ -527,7 +528,7 @@ def to_markdown(root: Tag) -> str:
 
 def clean_body(raw_html: str, base_url: str = "") -> CleanBody:
     """Raw article HTML + the article's URL → CleanBody (safe HTML, text, summary, Markdown, facts)."""
-    soup = BeautifulSoup(sanitize(raw_html, base_url), "lxml", element_classes={Tag: _Tag})
+    soup = parse_html(sanitize(raw_html, base_url), _Tag)
     root = soup.body
     if root is None:
         return CleanBody("", "", "", "", None, "", None)
