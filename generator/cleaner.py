@@ -517,9 +517,14 @@ class _Markdown(MarkdownConverter):
         return f"\n\n{fence}{markdown[5:-5]}{fence}\n\n"
 
 
+# One converter for every article: making one reads its options through dir() and finds its convert_*
+# methods afresh (0.03 ms, 7% of converting an article).
+_MARKDOWN = _Markdown()
+
+
 def to_markdown(root: Tag) -> str:
     """A sanitized tree → tidy Markdown: no spaces at line ends, no more than one blank line in a row."""
-    markdown = _Markdown().convert_soup(root)
+    markdown = _MARKDOWN.convert_soup(root)
     # Line by line and with str.replace: regular expressions took ten times as long on Chinese text.
     markdown = "\n".join([line.rstrip(" \t") for line in markdown.split("\n")])
     markdown = _cap_runs(markdown, "\n", 2)
