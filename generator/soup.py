@@ -23,8 +23,9 @@ from lxml import etree
 # Fields of a Tag that link it into a tree, or are its own: set for every element, not copied.
 _OWN_FIELDS = frozenset({"attrs", "contents", "parent", "previous_element", "next_element",
                          "previous_sibling", "next_sibling"})
-# Markup that makes nodes other than elements and text, or that libxml2 reads as declarations.
-_NOT_ELEMENTS_OR_TEXT = re.compile(r"<[!?]")
+# Markup that makes nodes other than elements and text, or that libxml2 reads as declarations; and the
+# end of the document element, after which a tree keeps nothing while Beautiful Soup goes on.
+_NOT_ELEMENTS_OR_TEXT = re.compile(r"<[!?]|</html", re.IGNORECASE)
 ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"  # what Beautiful Soup collapses to one space or newline
 CHUNK = 512  # characters per feed, as Beautiful Soup's lxml builder (its CHUNK_SIZE)
 # libxml2 building a tree (not calling a target, as for Beautiful Soup) silently drops elements
