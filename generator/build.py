@@ -168,7 +168,7 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
         gathered = gather(input_dir, config, cache, jobs, progress)
         archive = archive_of(gathered, config, cache)
         loaded()
-        renderer = SiteRenderer(archive, config, cache.content, templates_dir)
+        renderer = SiteRenderer(archive, config, cache, templates_dir)
         live = live_folder(output_dir)
         size = peak_bytes()  # what Pagefind services must fit beside
         indexer = stack.enter_context(Indexer(renderer.shards, config.language, cache.reader, jobs, page_budget(size)))

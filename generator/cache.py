@@ -287,9 +287,14 @@ class Cache:
         with self.transaction():
             yield store
 
-    def content(self, key: str) -> Content:
-        """Article content key → its Content; KeyError if the cache lost it."""
-        return _content(self.db, key)
+    def content(self, key: str, search_text: bool = True) -> Content:
+        """Article content key → its Content (with search_text False, without its search text); KeyError
+        if the cache lost it."""
+        return codec.unpack_content(_stored(self.db, key), search_text)
+
+    def html(self, key: str) -> str:
+        """Article content key → its Content's HTML alone; KeyError if the cache lost it."""
+        return codec.unpack_html(_stored(self.db, key))
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[Callable[[str], Content]]:
@@ -333,9 +338,14 @@ class Cache:
         self.db.close()
 
 
-def _content(db: sqlite3.Connection, key: str) -> Content:
-    """A connection to the cache + an article content key → its Content; KeyError if the cache lost it."""
+def _stored(db: sqlite3.Connection, key: str) -> bytes:
+    """A connection to the cache + an article content key → its stored Content; KeyError if the cache lost it."""
     row = db.execute("SELECT data FROM contents WHERE key = ?", (key,)).fetchone()
     if row is None:
         raise KeyError(key)
-    return codec.unpack_content(row[0])
+    return row[0]
+
+
+def _content(db: sqlite3.Connection, key: str) -> Content:
+    """A connection to the cache + an article content key → its Content; KeyError if the cache lost it."""
+    return codec.unpack_content(_stored(db, key))

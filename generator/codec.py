@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import marshal
-import pickle
+import struct
 import typing
 import zlib
 from datetime import datetime
@@ -113,12 +113,47 @@ def loads(data: bytes, shared: dict[tuple, Any] | None = None) -> Any:
     return _decode(marshal.loads(data), {} if shared is None else shared)
 
 
+# Before the compressed fields, the UTF-8 sizes of the HTML and of the Markdown: a reader that needs
+# only the HTML (a feed entry, 13,000 at 10k) or not the search text (a page) stops decompressing where
+# they end. 28 and 37 µs an article where unpickling the three fields together took 68.
+_SIZES = struct.Struct("<II")
+
+
+def _utf8(text: str) -> bytes:
+    """Text → UTF-8 bytes (a lone surrogate too, as pickle stored it)."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _text(data: bytes) -> str:
+    """UTF-8 bytes from _utf8 → the text."""
+    return data.decode("utf-8", "surrogatepass")
+
+
 def pack_content(content: Content) -> bytes:
-    """Content → compressed bytes for the store (done in the worker processes)."""
-    return zlib.compress(pickle.dumps((content.html, content.markdown, content.search_text), protocol=5), 1)
+    """Content → its fields' sizes, then the fields compressed together (done in the worker processes)."""
+    html, markdown = _utf8(content.html), _utf8(content.markdown)
+    return _SIZES.pack(len(html), len(markdown)) + zlib.compress(html + markdown + _utf8(content.search_text), 1)
 
 
-def unpack_content(data: bytes) -> Content:
-    """Stored bytes → Content."""
-    html, markdown, search_text = pickle.loads(zlib.decompress(data))
-    return Content(html=html, markdown=markdown, search_text=search_text)
+def _decompressed(data: bytes, needed: int | None) -> bytes:
+    """Stored bytes + how many bytes of the fields are needed (None: all) → at least those bytes."""
+    compressed = memoryview(data)[_SIZES.size :]
+    if needed is None:
+        return zlib.decompress(compressed)
+    # max_length stops the inflating there (0 would mean no limit)
+    return zlib.decompressobj().decompress(compressed, needed) if needed else b""
+
+
+def unpack_content(data: bytes, search_text: bool = True) -> Content:
+    """Stored bytes → Content; with search_text False, its search text is left empty, not decompressed."""
+    html_size, markdown_size = _SIZES.unpack_from(data)
+    end = html_size + markdown_size
+    raw = _decompressed(data, None if search_text else end)
+    return Content(html=_text(raw[:html_size]), markdown=_text(raw[html_size:end]),
+                   search_text=_text(raw[end:]) if search_text else "")
+
+
+def unpack_html(data: bytes) -> str:
+    """Stored bytes → the Content's HTML alone, decompressing no further."""
+    html_size, _ = _SIZES.unpack_from(data)
+    return _text(_decompressed(data, html_size)[:html_size])

@@ -34,7 +34,7 @@ from generator.urls import absolute_url
 
 if TYPE_CHECKING:
     from generator.fingerprint import PlannedFile
-    from generator.render import Contents, SiteRenderer
+    from generator.render import Html, SiteRenderer
 
 ATOM_TYPE = "application/atom+xml"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
@@ -87,7 +87,7 @@ class _Entry(FeedEntry):
         return element
 
 
-def _add_entry(feed: FeedGenerator, article: Article, config: Config, contents: Contents) -> None:
+def _add_entry(feed: FeedGenerator, article: Article, config: Config, html: Html) -> None:
     """Append one article to a feed as an Atom entry (full content unless configured otherwise)."""
     entry = feed.add_entry(_Entry(), order="append")
     entry.id(article.entry_id)
@@ -105,7 +105,7 @@ def _add_entry(feed: FeedGenerator, article: Article, config: Config, contents: 
     if article.summary:
         entry.summary(article.summary)
     if config.feed_full_content:
-        entry.content(contents(article.content_key).html or article.summary or article.title, type="html")
+        entry.content(html(article.content_key) or article.summary or article.title, type="html")
 
 
 def published_time(article: Article) -> datetime:
@@ -114,8 +114,8 @@ def published_time(article: Article) -> datetime:
     return published if published is not None and published <= article.captured else article.captured
 
 
-def atom_feed(spec: FeedSpec, config: Config, contents: Contents) -> bytes:
-    """A FeedSpec + config + content store → Atom XML bytes."""
+def atom_feed(spec: FeedSpec, config: Config, html: Html) -> bytes:
+    """A FeedSpec + config + a way to load an article's HTML → Atom XML bytes."""
     feed = FeedGenerator()
     if spec.archived:
         feed.register_extension("history", _History, atom=True, rss=False)
@@ -134,7 +134,7 @@ def atom_feed(spec: FeedSpec, config: Config, contents: Contents) -> bytes:
     feed.generator("newsarchive", version=__version__)
     feed.updated(max((a.captured for a in spec.articles), default=EMPTY_FEED_UPDATED))
     for article in spec.articles:
-        _add_entry(feed, article, config, contents)
+        _add_entry(feed, article, config, html)
     return feed.atom_str(pretty=True)
 
 
@@ -190,10 +190,10 @@ def feed_specs(archive: Archive, config: Config) -> Iterator[FeedSpec]:
 def render_feeds(renderer: SiteRenderer, archived: bool = False) -> Iterator[PlannedFile]:
     """The site's renderer (archive, config, content store, fingerprints) → its current feeds, or with
     archived, its monthly archive feeds, planned."""
-    archive, config, contents = renderer.archive, renderer.config, renderer.contents
+    archive, config, html = renderer.archive, renderer.config, renderer.html
     specs = archive_specs(archive, config) if archived else feed_specs(archive, config)
     for spec in specs:
-        yield renderer.plan("atom", spec.path, {"spec": spec}, functools.partial(atom_feed, spec, config, contents))
+        yield renderer.plan("atom", spec.path, {"spec": spec}, functools.partial(atom_feed, spec, config, html))
         if spec.json and config.json_feed:
             path = spec.path.removesuffix(".xml") + ".json"
-            yield renderer.plan("json", path, {"spec": spec}, functools.partial(json_feed, spec, config, contents))
+            yield renderer.plan("json", path, {"spec": spec}, functools.partial(json_feed, spec, config, html))

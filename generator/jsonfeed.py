@@ -11,12 +11,12 @@ from generator.urls import absolute_url
 if TYPE_CHECKING:
     from generator.feeds import FeedSpec
     from generator.models import Article
-    from generator.render import Contents
+    from generator.render import Html
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def _item(article: Article, config: Config, contents: Contents) -> dict[str, Any]:
+def _item(article: Article, config: Config, html: Html) -> dict[str, Any]:
     """One article → a JSON Feed item with the same id, dates and content as its Atom entry."""
     from generator.feeds import published_time  # feeds imports this module
 
@@ -28,7 +28,7 @@ def _item(article: Article, config: Config, contents: Contents) -> dict[str, Any
     if article.url:
         item["external_url"] = article.url
     if config.feed_full_content:
-        item["content_html"] = contents(article.content_key).html or article.summary or article.title
+        item["content_html"] = html(article.content_key) or article.summary or article.title
     else:
         item["content_text"] = article.summary or article.title
     if article.summary:
@@ -44,8 +44,8 @@ def _item(article: Article, config: Config, contents: Contents) -> dict[str, Any
     return item
 
 
-def json_feed(spec: FeedSpec, config: Config, contents: Contents) -> bytes:
-    """A FeedSpec + config + content store → JSON Feed 1.1 bytes (UTF-8, keys in a fixed order)."""
+def json_feed(spec: FeedSpec, config: Config, html: Html) -> bytes:
+    """A FeedSpec + config + a way to load an article's HTML → JSON Feed 1.1 bytes (UTF-8, keys in a fixed order)."""
     document: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
         "title": spec.title,
@@ -57,5 +57,5 @@ def json_feed(spec: FeedSpec, config: Config, contents: Contents) -> bytes:
         document["description"] = config.description
     if config.feed_hub:
         document["hubs"] = [{"type": "WebSub", "url": config.feed_hub}]
-    document["items"] = [_item(article, config, contents) for article in spec.articles]
+    document["items"] = [_item(article, config, html) for article in spec.articles]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

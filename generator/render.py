@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import jinja2
@@ -43,6 +43,17 @@ from generator.urls import absolute_url, relative_url
 
 Page = PlannedFile
 Contents = Callable[[str], Content]  # article content key → its HTML and Markdown
+Html = Callable[[str], str]  # article content key → its HTML alone (a feed entry's content)
+
+
+class ContentStore(Protocol):
+    """Where the renderer loads articles' Content from (generator.cache.Cache)."""
+
+    def content(self, key: str, search_text: bool = True) -> Content:
+        """Article content key → its Content (search_text False: without its search text)."""
+
+    def html(self, key: str) -> str:
+        """Article content key → its Content's HTML alone."""
 SITEMAP_MAX_URLS = 50_000
 # The modules that make pages, feeds and the search index; with what they import, their code is part of
 # every page's fingerprint. The writer is left out: it copies the bytes it is given.
@@ -185,12 +196,13 @@ def article_marks(archive: Archive) -> Marks:
 class SiteRenderer:
     """Renders every page of one archive; holds only the environment and shared template values."""
 
-    def __init__(self, archive: Archive, config: Config, contents: Contents, templates_dir: Path = TEMPLATES_DIR):
+    def __init__(self, archive: Archive, config: Config, store: ContentStore, templates_dir: Path = TEMPLATES_DIR):
         self.archive = archive
         self.config = config
         # An article's page and its Markdown copy are rendered one after the other from one Content:
-        # loaded (and decompressed) once.
-        self.contents = functools.lru_cache(maxsize=2)(contents)
+        # loaded (and decompressed, but for the search text pages do not show) once.
+        self.contents: Contents = functools.lru_cache(maxsize=2)(functools.partial(store.content, search_text=False))
+        self.html: Html = store.html  # a feed entry's content
         self.templates_dir = templates_dir
         # Everything every page depends on: the code, the templates and assets, the config.
         code = code_fingerprint(PAGE_MODULES, PAGE_LIBRARIES, leave_out=("writer",))

@@ -8,14 +8,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from generator import codec, enrich
 from generator.config import Config
 from generator.enrich import detect_language, process
 from generator.fingerprint import imported_modules
-from generator.models import Problem, Processed, Skipped, TagCandidates
+from generator.models import Content, Problem, Processed, Skipped, TagCandidates
 from generator.reader import parse_article
 from tests.conftest import SEEDS
 
@@ -49,6 +49,41 @@ def test_publishers_are_shared_between_loads() -> None:
     if a.article.outlet == b.article.outlet:
         assert a.article.outlet is b.article.outlet
     assert len(shared) == len({a.article.outlet, b.article.outlet})
+
+
+# Text as articles hold it, and what pickle stored before: empty fields, astral characters, a lone surrogate.
+_field_texts = st.text(alphabet=st.characters(codec=None, categories=None), max_size=300)
+
+
+@given(html=_field_texts, markdown=_field_texts, search_text=_field_texts)
+@example(html="\ud800", markdown="", search_text="\U0001d11e")
+def test_content_comes_back_whole_or_as_the_fields_a_reader_asks_for(html: str, markdown: str,
+                                                                      search_text: str) -> None:
+    stored = codec.pack_content(Content(html, markdown, search_text))
+    assert codec.unpack_content(stored) == Content(html, markdown, search_text)
+    assert codec.unpack_content(stored, search_text=False) == Content(html, markdown, "")
+    assert codec.unpack_html(stored) == html
+
+
+def test_a_feed_entry_decompresses_the_html_and_no_further() -> None:
+    html, rest = "<p>普京</p>" * 200, "朝鲜" * 50_000
+    stored = codec.pack_content(Content(html, rest, rest))
+    inflated: list[int] = []
+    real = codec.zlib.decompressobj
+
+    class Counting:
+        def __init__(self) -> None:
+            self.inner = real()
+
+        def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+            out = self.inner.decompress(data, max_length)
+            inflated.append(len(out))
+            return out
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(codec.zlib, "decompressobj", Counting)
+        assert codec.unpack_html(stored) == html
+    assert inflated == [len(html.encode())]
 
 
 def test_a_datetime_in_a_fold_keeps_its_fold() -> None:

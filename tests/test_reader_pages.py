@@ -485,10 +485,10 @@ def test_a_months_search_shards_are_indexed_while_older_months_and_the_feeds_sti
         indexing[shard.folder].set()
         real_index(self, shard, records, language, output)  # type: ignore[arg-type]
 
-    def content(self: Cache, key: str) -> object:  # loaded only while an article page renders
+    def content(self: Cache, key: str, search_text: bool = True) -> object:  # loaded only while an article page renders
         if not next(a for a in articles if a.content_key == key).path.startswith(newest):
             assert indexing[newest].wait(10), "an older month's pages rendered before the newest month's index started"
-        return real_content(self, key)
+        return real_content(self, key, search_text)
 
     def atom_feed(*args: object, **kwargs: object) -> bytes:
         assert all(event.wait(10) for event in indexing.values()), "feeds were rendered before the index started"
