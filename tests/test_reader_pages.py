@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.build import BuildResult, build
 from generator.config import Config
@@ -88,6 +90,16 @@ def test_json_ld_cannot_break_out_of_its_script_element(tmp_path: Path, config: 
     page = BeautifulSoup(raw, "lxml")
     assert [s.get("type") for s in page.find_all("script") if not s.get("src")] == ["application/ld+json"]
     assert json.loads(str(script_json({"t": "</script>"}))) == {"t": "</script>"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(st.text(alphabet=st.sampled_from("<>&/\u2028\u2029\"\\普a !-")) | st.integers(),
+                    lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=5), inner, max_size=4)))
+def test_json_in_a_script_element_is_the_same_data_and_cannot_end_it(data: object) -> None:
+    text = str(script_json(data))
+    assert json.loads(text) == data
+    assert not any(character in text for character in "<>&\u2028\u2029")
 
 
 def test_page_language_and_article_language(seed_site: tuple[Path, BuildResult], tmp_path: Path) -> None:
