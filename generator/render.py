@@ -54,6 +54,8 @@ class ContentStore(Protocol):
 
     def html(self, key: str) -> str:
         """Article content key → its Content's HTML alone."""
+
+
 SITEMAP_MAX_URLS = 50_000
 # The modules that make pages, feeds and the search index; with what they import, their code is part of
 # every page's fingerprint. The writer is left out: it copies the bytes it is given.

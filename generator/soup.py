@@ -1,5 +1,5 @@
 """Soup (part of the clean stage): sanitized HTML → the BeautifulSoup tree that `BeautifulSoup(html, "lxml")`
-makes, about four times as fast.
+makes, in a little over half the time (0.32 ms, not 0.58, for a typical body).
 
 Beautiful Soup's lxml builder gets the tree from libxml2 as a stream of Python calls, one per start
 tag, end tag and text, each with its own bookkeeping: 0.58 ms for a typical article's body, which
@@ -144,6 +144,5 @@ def parse(html: str, tag_class: type[Tag] = Tag) -> BeautifulSoup:
         node.previous_element = before
     for node, after in zip(order, [*order[1:], None], strict=True):
         node.next_element = after
-    last = order[-1] if order else None
-    soup._most_recent_element = last
+    soup._most_recent_element = order[-1] if order else None  # as Beautiful Soup leaves it
     return soup
