@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from generator.cleaner import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, MAX_DEPTH, clean_body
 from generator.reader import parse_article
+from tests.strategies import nested_html
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "clean"
@@ -205,19 +206,10 @@ _attrs = st.sampled_from(['', ' href="https://x.example/a"', ' href="javascript:
 _texts = st.sampled_from(["", "普京", " ", "获取更多RSS", "Sat, 08 Jun 2024 00:33:36 GMT", "&amp;", "<", "\u00a0", "x"])
 
 
-@st.composite
-def html_fragments(draw: st.DrawFn, depth: int = 0) -> str:
+def html_fragments() -> st.SearchStrategy[str]:
     """Random nested HTML made of realistic and hostile pieces (possibly unbalanced)."""
-    parts = []
-    for _ in range(draw(st.integers(0, 4))):
-        if depth < 3 and draw(st.booleans()):
-            tag = draw(_tags)
-            inner = draw(html_fragments(depth + 1))
-            closing = draw(st.sampled_from([f"</{tag}>", f"</{tag}>", ""]))
-            parts.append(f"<{tag}{draw(_attrs)}>{inner}{closing}")
-        else:
-            parts.append(draw(_texts))
-    return "".join(parts)
+    return nested_html(_tags, _attrs, _texts, most_parts=4, most_depth=3,
+                       closings=lambda tag: [f"</{tag}>", f"</{tag}>", ""])
 
 
 @settings(max_examples=300, deadline=None)

@@ -34,6 +34,7 @@ from generator.reader import EARLIEST_MS, LATEST_MS, parse_article
 from generator.tagging import assign_tags, tag_segments
 from generator.tags import clean_name, extract_candidates
 from generator.urls import SLUG_MAX, article_slug, is_windows_reserved, normalize_url
+from tests.strategies import nested_html
 
 from .test_xss import audit, audit_fragment
 
@@ -144,18 +145,10 @@ _texts = st.one_of(st.sampled_from(["", "普京", "获取更多RSS", "&lt;script
                    st.text(max_size=20))
 
 
-@st.composite
-def hostile_html(draw: st.DrawFn, depth: int = 0) -> str:
+def hostile_html() -> st.SearchStrategy[str]:
     """Random nested HTML from hostile and real pieces, often unbalanced."""
-    parts = []
-    for _ in range(draw(st.integers(0, 5))):
-        if depth < 5 and draw(st.booleans()):
-            tag = draw(_tag_names)
-            inner = draw(hostile_html(depth + 1))
-            parts.append(f"<{tag}{draw(_attributes)}>{inner}" + draw(st.sampled_from([f"</{tag}>", "", f"</{tag}"])))
-        else:
-            parts.append(draw(_texts))
-    return "".join(parts)
+    return nested_html(_tag_names, _attributes, _texts, most_parts=5, most_depth=5,
+                       closings=lambda tag: [f"</{tag}>", "", f"</{tag}"])
 
 
 _base_urls = st.sampled_from(["", "https://news.example.com/a/b.html", "https://a%20b/x", "http://x.org:8080/"])

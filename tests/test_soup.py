@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from generator import soup
 from generator.cleaner import _Tag, sanitize
+from tests.strategies import nested_html
 
 LINKS = ("parent", "previous_element", "next_element", "previous_sibling", "next_sibling")
 
@@ -62,18 +63,9 @@ _texts = st.sampled_from(["", " ", "\n", "  \n\t ", "\r\n", "\f", "普京", " x 
                           "&foo;", "<", "<!-- c -->", "<?pi x?>", "<![CDATA[x]]>", "<!DOCTYPE html>"])
 
 
-@st.composite
-def html(draw: st.DrawFn, depth: int = 0) -> str:
+def html() -> st.SearchStrategy[str]:
     """Random nested HTML, often unbalanced."""
-    parts = []
-    for _ in range(draw(st.integers(0, 5))):
-        if depth < 4 and draw(st.booleans()):
-            tag = draw(_tags)
-            inner = draw(html(depth + 1))
-            parts.append(f"<{tag}{draw(_attributes)}>{inner}" + draw(st.sampled_from([f"</{tag}>", ""])))
-        else:
-            parts.append(draw(_texts))
-    return "".join(parts)
+    return nested_html(_tags, _attributes, _texts, most_parts=5, most_depth=4, closings=lambda tag: [f"</{tag}>", ""])
 
 
 @settings(max_examples=400, deadline=None)
