@@ -290,7 +290,7 @@ class Cache:
     def content(self, key: str, search_text: bool = True) -> Content:
         """Article content key → its Content (with search_text False, without its search text); KeyError
         if the cache lost it."""
-        return codec.unpack_content(_stored(self.db, key), search_text)
+        return _content(self.db, key, search_text)
 
     def html(self, key: str) -> str:
         """Article content key → its Content's HTML alone; KeyError if the cache lost it."""
@@ -346,6 +346,7 @@ def _stored(db: sqlite3.Connection, key: str) -> bytes:
     return row[0]
 
 
-def _content(db: sqlite3.Connection, key: str) -> Content:
-    """A connection to the cache + an article content key → its Content; KeyError if the cache lost it."""
-    return codec.unpack_content(_stored(db, key))
+def _content(db: sqlite3.Connection, key: str, search_text: bool = True) -> Content:
+    """A connection to the cache + an article content key → its Content (search_text False: without its
+    search text); KeyError if the cache lost it."""
+    return codec.unpack_content(_stored(db, key), search_text)

@@ -14,6 +14,7 @@ give the same tree, field for field.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -34,32 +35,30 @@ MOST_DEPTH = 250
 MOST_CHARACTERS = 1_000_000  # 4 MB of UTF-8 at most
 
 
-class _Prototypes:
-    """Per tag name, the fields Beautiful Soup gives a parsed Tag of that name (except its links),
-    taken from Beautiful Soup's own parse of that one element."""
-
-    def __init__(self, element_classes: dict[type, type]) -> None:
-        self.element_classes = element_classes
-        self.fields: dict[str, dict[str, Any] | None] = {}
-
-    def get(self, name: str) -> dict[str, Any] | None:
-        """A tag name → the fields to copy into a new Tag of that name, or None when Beautiful Soup
-        would give it a string class of its own (script, style, template, rt, rp)."""
-        if name not in self.fields:
-            soup = BeautifulSoup(f"<{name}></{name}>", "lxml", element_classes=self.element_classes)
-            tag = soup.find(name)
-            self.fields[name] = None if (
-                tag is None or name in soup.builder.string_containers
-            ) else {key: value for key, value in vars(tag).items() if key not in _OWN_FIELDS}
-        return self.fields[name]
-
-
-_PROTOTYPES: dict[type, _Prototypes] = {}
+@functools.cache
+def _prototype(tag_class: type[Tag], name: str) -> dict[str, Any] | None:
+    """A Tag class + a tag name → the fields Beautiful Soup gives a parsed Tag of that name (except its
+    links), from its own parse of that one element; None when it would give the element's strings a
+    class of their own (script, style, template, rt, rp)."""
+    soup = BeautifulSoup(f"<{name}></{name}>", "lxml", element_classes={Tag: tag_class})
+    tag = soup.find(name)
+    if tag is None or name in soup.builder.string_containers:
+        return None
+    return {key: value for key, value in vars(tag).items() if key not in _OWN_FIELDS}
 
 
 def _fallback(html: str, element_classes: dict[type, type]) -> BeautifulSoup:
     """What the fast walk does not reproduce → Beautiful Soup's own parse."""
     return BeautifulSoup(html, "lxml", element_classes=element_classes)
+
+
+def _append(node: Any, siblings: list[Any], order: list[Any]) -> None:
+    """A new node + its parent's children so far + every node so far → the node last in both, after
+    its previous sibling (whose next sibling it becomes)."""
+    if siblings:
+        siblings[-1].next_sibling = node
+    siblings.append(node)
+    order.append(node)
 
 
 def parse(html: str, tag_class: type[Tag] = Tag) -> BeautifulSoup:
@@ -79,7 +78,6 @@ def parse(html: str, tag_class: type[Tag] = Tag) -> BeautifulSoup:
         return _fallback(html, element_classes)
     if root is None:
         return _fallback(html, element_classes)
-    prototypes = _PROTOTYPES.setdefault(tag_class, _Prototypes(element_classes))
     soup = BeautifulSoup("", "lxml", element_classes=element_classes)
     builder = soup.builder
     list_attributes = builder.cdata_list_attributes or {}
@@ -96,7 +94,7 @@ def parse(html: str, tag_class: type[Tag] = Tag) -> BeautifulSoup:
     for event, element in etree.iterwalk(root, events=("start", "end")):
         name = element.tag
         if event == "start":
-            fields = prototypes.get(name) if isinstance(name, str) else None
+            fields = _prototype(tag_class, name) if isinstance(name, str) else None
             if fields is None:
                 return _fallback(html, element_classes)
             attributes = attribute_dict()
@@ -111,10 +109,7 @@ def parse(html: str, tag_class: type[Tag] = Tag) -> BeautifulSoup:
             own.update(fields)
             own["attrs"], own["contents"], own["parent"] = attributes, [], parent
             own["previous_sibling"], own["next_sibling"] = siblings[-1] if siblings else None, None
-            if siblings:
-                siblings[-1].next_sibling = node
-            siblings.append(node)
-            order.append(node)
+            _append(node, siblings, order)
             open_tags.append(node)
             if len(open_tags) > MOST_DEPTH:
                 return _fallback(html, element_classes)
@@ -135,10 +130,7 @@ def parse(html: str, tag_class: type[Tag] = Tag) -> BeautifulSoup:
             node = str.__new__(NavigableString, text)  # what NavigableString(text) makes, and its links
             node.__dict__ = {"hidden": False, "parent": parent, "next_sibling": None,
                              "previous_sibling": siblings[-1] if siblings else None}
-            if siblings:
-                siblings[-1].next_sibling = node
-            siblings.append(node)
-            order.append(node)
+            _append(node, siblings, order)
     # Each node's neighbours in document order (the first has none before it, as in Beautiful Soup).
     for before, node in zip([None, *order[:-1]], order, strict=True):
         node.previous_element = before
