@@ -12,17 +12,26 @@ it found before: the search page splits it into words in the browser (Intl.Segme
 each as the start of an indexed word.
 
 Only Chinese is split: between two pieces of other text, nothing is added, so English, numbers and
-punctuation stay as they were written. The search page takes the added spaces out of the excerpts it
-shows (templates/static/search.js).
+punctuation stay as they were written. Pagefind keeps its words one space apart, and its excerpts show
+them so. In a text with Chinese, the search page (templates/static/search.js) takes every space out of
+an excerpt and turns KEPT_SPACE back into one: each real space is written as that word of its own. A
+line break between two wide characters (Chinese, its punctuation) is not kept: CSS joins such lines
+too, and a space after 。 would stand out.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from generator.tags import load_rjieba
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # CJK ideographs
+
+# A real space in a text with Chinese. WORD JOINER: invisible if shown as it is, and no word character,
+# so Pagefind indexes nothing for it (it does count it as a word in positions and excerpts).
+KEPT_SPACE = "\u2060"
+_WHITE_SPACE = re.compile(r"\s+")
 
 
 def _pieces(word: str) -> str:
@@ -56,10 +65,26 @@ def _spaced(token: str) -> str:
     return spaced
 
 
+def _wide(character: str) -> bool:
+    """A character → True when it is East Asian wide or full-width (Chinese and its punctuation)."""
+    return unicodedata.east_asian_width(character) in "WF"
+
+
+def _kept(space: re.Match[str]) -> str:
+    """A run of white space in a text with Chinese → KEPT_SPACE as a word of its own, or the run as it
+    is (taken out when shown) for a line break between two wide characters."""
+    text, start, end = space.string, space.start(), space.end()
+    if "\n" in space.group() and _wide(text[start - 1]) and _wide(text[end]):
+        return "\n"
+    return f" {KEPT_SPACE} "
+
+
 def search_words(text: str) -> str:
     """Text → the same text with spaces between Chinese words and around them, for the search index
-    (which reads words between white space: runs of spaces mean nothing more than one)."""
+    (which reads words between white space: runs of spaces mean nothing more than one), and, when it
+    has Chinese, each real space written as KEPT_SPACE."""
     if not _HAN.search(text):
-        return text
+        return text.replace(KEPT_SPACE, "")  # shown as written: the search page changes nothing without Chinese
+    text = _WHITE_SPACE.sub(_kept, text.replace(KEPT_SPACE, "").strip())
     known = _SPACED.get
     return "".join([known(token) or _spaced(token) for token in load_rjieba().cut(text, False)])

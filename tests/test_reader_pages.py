@@ -21,7 +21,7 @@ from generator.config import Config
 from generator.i18n import STRINGS
 from generator.render import script_json
 from generator.search import BUNDLE
-from generator.words import search_words
+from generator.words import KEPT_SPACE, search_words
 
 from .conftest import ROOT, SEEDS
 
@@ -184,7 +184,8 @@ def test_search_page_and_pagefind_index(seed_site: tuple[Path, BuildResult]) -> 
         for shown in (article.title, article.outlet.name):  # in words, as Pagefind keeps them (one space apart)
             assert " ".join(search_words(shown).split()) in record["content"]
     oldest = records[f"/{result.archive.articles[-1].path}index.html"]["content"]  # VOA's
-    assert " 东方 航天 发射 场 " in oldest and " (John Kirby) " in oldest  # Chinese in words, the rest as written
+    # Chinese in words; the rest as written, a written space beside Chinese text a word of its own.
+    assert " 东方 航天 发射 场 " in oldest and f" (John {KEPT_SPACE} Kirby) " in oldest
 
 
 def indexed_records(site: Path) -> list[dict]:

@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.words import search_words
+from generator.words import KEPT_SPACE, search_words
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -28,14 +28,52 @@ def test_chinese_is_split_as_pagefind_split_it() -> None:
 
 def test_only_chinese_is_split_and_the_rest_stays_as_written() -> None:
     assert search_words("Kim Jong-un met Putin (AP).") == "Kim Jong-un met Putin (AP)."
-    assert words("约翰·科比(John Kirby)周三表示，") == ["约翰", "·", "科比", "(John", "Kirby)", "周三", "表示", "，"]
+    assert words("约翰·科比(John Kirby)周三表示，") == [
+        "约翰", "·", "科比", "(John", KEPT_SPACE, "Kirby)", "周三", "表示", "，"]
     assert search_words("") == ""
+
+
+def shown(indexed: str) -> str:
+    """A search text → what the search page shows of it: Pagefind's words one space apart, then, with
+    Chinese in them, every space taken out and each KEPT_SPACE made one (templates/static/search.js)."""
+    excerpt = " ".join(indexed.split())
+    if not (HAN.search(excerpt) or KEPT_SPACE in excerpt):
+        return excerpt
+    return " ".join(excerpt.replace(" ", "").split(KEPT_SPACE)).strip()
+
+
+def test_excerpts_show_real_spaces_beside_chinese() -> None:
+    # Before, every space beside a Chinese character was taken out, the written ones too.
+    assert shown(search_words("华盛顿 — 拜登周三表示")) == "华盛顿 — 拜登周三表示"
+    written = "苹果公司发布 iPhone 16 Pro，售价 999 美元"
+    assert shown(search_words(written)) == written
+    # A line break stays a space beside other text, and goes between Chinese (as CSS joins such lines).
+    assert shown(search_words("said Trump\n美国之音\n第一段。\n第二段")) == "said Trump 美国之音第一段。第二段"
+
+
+WIDE = re.compile(r"[\u3000-\u303f\uff01-\uff60\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def as_written(text: str) -> str:
+    """Text → how its excerpt should read: runs of white space one space, but a line break between two
+    wide characters, which is none."""
+    text = text.replace(KEPT_SPACE, "").strip()
+    return re.sub(r"\s+", lambda run: "" if "\n" in run.group() and WIDE.fullmatch(text[run.start() - 1])
+                  and WIDE.fullmatch(text[run.end()]) else " ", text)
+
+
+MIXED = "朝鲜领导人金正恩与俄罗斯总统普京会面七国集团发射场卡拉OK ，。“”()-AbZ09\n\t\u3000" + KEPT_SPACE
+
+
+@given(st.text(alphabet=st.sampled_from(MIXED)))
+def test_excerpts_show_the_text_as_written(text: str) -> None:
+    assert shown(search_words(text)) == as_written(text)
 
 
 @given(st.text(alphabet=st.sampled_from("朝鲜领导人金正恩与俄罗斯总统普京会面七国集团发射场 ，。“”()-AbZ09\n")))
 def test_splitting_only_adds_white_space(text: str) -> None:
     out = search_words(text)
-    assert "".join(out.split()) == "".join(text.split())
+    assert "".join(out.split()).replace(KEPT_SPACE, "") == "".join(text.split()).replace(KEPT_SPACE, "")
     # Chinese comes out in words of at most three characters, apart from all else.
     for word in out.split():
         han = HAN.findall(word)
@@ -44,4 +82,4 @@ def test_splitting_only_adds_white_space(text: str) -> None:
 
 @given(st.text())
 def test_any_text_keeps_its_characters(text: str) -> None:
-    assert "".join(search_words(text).split()) == "".join(text.split())
+    assert "".join(search_words(text).split()).replace(KEPT_SPACE, "") == "".join(text.split()).replace(KEPT_SPACE, "")

@@ -19,12 +19,13 @@
     return { bundlePath: new URL(".", new URL(file, here)).pathname };
   });
   // The index holds Chinese split into words by spaces (generator/words.py), and Pagefind's excerpts show
-  // them: take out every space beside a Chinese character, also across the <mark> around a match.
-  var han = "[\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff]";
-  var spaceAfterHan = new RegExp("(" + han + ")((?:</?mark>)*) +", "g");
-  var spaceBeforeHan = new RegExp(" +((?:</?mark>)*)(?=" + han + ")", "g");
-  var unspaced = function (excerpt) {
-    return typeof excerpt === "string" ? excerpt.replace(spaceAfterHan, "$1$2").replace(spaceBeforeHan, "$1") : excerpt;
+  // its words one space apart. In a text with Chinese, each real space is the invisible word U+2060
+  // (KEPT_SPACE): take out every space, also around the <mark> of a match, and make that one a space.
+  var chinese = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+  var kept = "\u2060";
+  var asWritten = function (excerpt) {
+    if (typeof excerpt !== "string" || !(chinese.test(excerpt) || excerpt.indexOf(kept) >= 0)) return excerpt;
+    return excerpt.replace(/ +/g, "").split(kept).join(" ").trim();
   };
   var ui = new window.PagefindUI({
     element: "#search",
@@ -36,8 +37,8 @@
     showSubResults: true,
     autofocus: true,
     processResult: function (result) {
-      result.excerpt = unspaced(result.excerpt);
-      (result.sub_results || []).forEach(function (sub) { sub.excerpt = unspaced(sub.excerpt); });
+      result.excerpt = asWritten(result.excerpt);
+      (result.sub_results || []).forEach(function (sub) { sub.excerpt = asWritten(sub.excerpt); });
       return result;
     }
   });

@@ -180,15 +180,20 @@ def test_chinese_search_finds_the_right_articles(context: BrowserContext, site_u
 
 
 def test_search_excerpts_show_chinese_as_written(context: BrowserContext, site_url: str) -> None:
-    """The index holds Chinese split into words by spaces (generator/words.py); search.js takes them out
-    of the excerpts again, around the highlighted match too, and leaves English spaced as written."""
+    """The index holds Chinese split into words by spaces, and the written spaces as a word of their own
+    (generator/words.py); search.js shows the text as written again, around the highlighted match too."""
     page, log = open_page(context, site_url + "search/index.html?q=" + "东方航天发射场")
     page.wait_for_selector(".pagefind-ui__result-excerpt mark")
     excerpts = page.eval_on_selector_all(".pagefind-ui__result-excerpt", "els => els.map(e => e.textContent)")
-    assert excerpts and all(not re.search(r"[\u4e00-\u9fff] +\S|\S +[\u4e00-\u9fff]", e) for e in excerpts), excerpts
     assert any("东方航天发射场" in e for e in excerpts), excerpts
+    # No space between two Chinese characters (the seeds have none written), and no marker left.
+    assert all(not re.search(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]|\u2060", e) for e in excerpts), excerpts
     marked = page.eval_on_selector_all(".pagefind-ui__result-excerpt mark", "els => els.map(e => e.textContent)")
     assert {"东方", "航天", "发射"} <= set(marked), marked
+    # VOA's dateline: written "华盛顿 — " before the first paragraph; the spaces beside the Chinese stay.
+    page.fill(".pagefind-ui__search-input", "华盛顿")
+    page.wait_for_function("() => [...document.querySelectorAll('.pagefind-ui__result-excerpt')]"
+                           ".some(e => e.textContent.includes('华盛顿 — 拜登'))")
     assert not log.problems
 
 
