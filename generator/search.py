@@ -52,14 +52,14 @@ BUNDLE = "pagefind"  # folder of the shards inside the site
 # search fetch less.
 SHARD_PAGES = 600
 # What a whole build may hold (DESIGN §7: under 1 GB at 100,000 articles), and what a Pagefind
-# service holds per page it indexes (measured at 100k: 295 MB for a 600-record shard in the median,
-# 380 MB at most).
+# service holds per page it indexes (measured at 100k, fresh services: 224 MB for a shard in the median,
+# 253 MB at most, for 600 records).
 MEMORY_BUDGET = 1 << 30
 PAGE_BYTES = 640 << 10
-# Pages a Pagefind service indexes before it is ended and a fresh one started: one full shard's. Its
-# memory grows with every shard it indexes, even after deleting each index (measured with Chinese
-# segmentation: 284 MB after its first 600-page shard, 320–360 MB after eight, 407 MB after 40),
-# while starting one costs ~10 ms of CPU (it was ~0.5 s while Pagefind loaded its segmentation).
+# Pages a Pagefind service may index in all, over the shards it is given: one full shard's. Its memory
+# grows with every shard it indexes, even after deleting each index (at 100k, 600-page shards: ~240 MB
+# for a fresh service, up to 454 MB for one that had indexed a 546-page shard before), while starting
+# one costs ~10 ms of CPU.
 SERVICE_PAGES = SHARD_PAGES
 WARM_UP_TEXT = "朝鲜 与 俄罗斯 签署 协议 news archive"  # what a service indexes, and forgets, as it starts
 capture_day = operator.attrgetter("captured.day")  # an article → its day of the month, in C (100,000 at 100k)
@@ -403,6 +403,10 @@ class Indexer:
         try:
             service, held = self.idle.get_nowait()
         except queue.Empty:
+            service, held = None, 0
+        if service is not None and service.indexed + shard.pages > SERVICE_PAGES:
+            service.close()  # it would grow past a fresh one's size (at 100k: 454 MB, against 240 fresh)
+            self.budget.release(held)
             service, held = None, 0
         pages = max(held, shard.pages)
         if not self.budget.try_acquire(pages - held, held):

@@ -421,14 +421,14 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
     assert sorted(p for s in services for p in s.pages) == sorted(s.pages for s in shards)
     assert max(peaks) <= 4 and all(s.closed for s in services)
 
-    # A service is ended once it has indexed SERVICE_PAGES pages (its memory grows with each shard).
+    # A service indexes SERVICE_PAGES pages at most, in all (its memory grows with each shard).
     services.clear()
     monkeypatch.setattr(search, "SERVICE_PAGES", 5)
-    shards = [fake_shard(f"u{n}", 2) for n in range(5)]
+    shards = [fake_shard(f"u{n}", pages) for n, pages in enumerate([2, 2, 2, 3, 2, 1])]
     with search.Indexer(shards, "zh-CN", no_reader, jobs=1) as indexer:
         indexer.add(tmp_path, None, shards)
         assert indexer.finish() == len(shards)
-    assert [s.pages for s in services] == [[2, 2, 2], [2, 2]] and all(s.closed for s in services)
+    assert [s.pages for s in services] == [[2, 2], [2, 3], [2, 1]] and all(s.closed for s in services)
 
 
 def test_a_pagefind_that_cannot_start_fails_the_index_instead_of_hanging_it(
