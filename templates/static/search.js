@@ -27,6 +27,14 @@
     if (typeof excerpt !== "string" || !(chinese.test(excerpt) || excerpt.indexOf(kept) >= 0)) return excerpt;
     return excerpt.replace(/ +/g, "").split(kept).join(" ").trim();
   };
+  // Pagefind splits a query into words on a Chinese, Japanese or Thai page only. Elsewhere (an English
+  // site) a Chinese query would be one word, which the index never holds: split it here the same way.
+  var splitsItself = /^(zh|ja|th)\b/i.test(document.documentElement.lang);
+  var words = !splitsItself && typeof Intl.Segmenter === "function" ? new Intl.Segmenter("zh", { granularity: "word" }) : null;
+  var inWords = function (term) {
+    if (!words || !chinese.test(term)) return term;
+    return Array.from(words.segment(term), function (part) { return part.segment; }).join(" ").replace(/\s+/g, " ").trim();
+  };
   var ui = new window.PagefindUI({
     element: "#search",
     bundlePath: folderOf("data-bundle"),
@@ -36,6 +44,7 @@
     showImages: false,
     showSubResults: true,
     autofocus: true,
+    processTerm: inWords,
     processResult: function (result) {
       result.excerpt = asWritten(result.excerpt);
       (result.sub_results || []).forEach(function (sub) { sub.excerpt = asWritten(sub.excerpt); });

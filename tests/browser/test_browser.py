@@ -16,7 +16,10 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 
-from generator.build import BuildResult
+from generator.build import BuildResult, build
+from generator.config import parse_config
+from tests.browser.conftest import serve
+from tests.conftest import SEEDS, TEST_CONFIG_TOML
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
@@ -195,6 +198,32 @@ def test_search_excerpts_show_chinese_as_written(context: BrowserContext, site_u
     page.wait_for_function("() => [...document.querySelectorAll('.pagefind-ui__result-excerpt')]"
                            ".some(e => e.textContent.includes('华盛顿 — 拜登'))")
     assert not log.problems
+
+
+@pytest.fixture(scope="module")
+def english_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The seeds built as an English-language site, served over HTTP → its URL."""
+    out = tmp_path_factory.mktemp("english") / "site"
+    build(SEEDS, out, parse_config(TEST_CONFIG_TOML + 'language = "en"\n'))
+    yield from serve(out)
+
+
+def test_a_chinese_query_finds_chinese_articles_on_an_english_site(browser: Browser, english_site_url: str) -> None:
+    """Pagefind splits a query into words only on a Chinese (Japanese, Thai) page; search.js splits a
+    Chinese query on an English page, so it matches the words the index holds."""
+    host = urlsplit(english_site_url).netloc
+    context = browser.new_context(viewport=DESKTOP, locale="en-US")
+    context.route(lambda url: urlsplit(url).netloc != host, _offline)
+    page, log = open_page(context, english_site_url + "search/index.html?q=" + "东方航天发射场")
+    page.wait_for_selector(".pagefind-ui__result-link")
+    page.wait_for_function("() => !document.querySelector('.pagefind-ui__loading')")
+    assert page.locator("html").get_attribute("lang") == "en"
+    links = page.eval_on_selector_all(".pagefind-ui__result-link", "links => links.map(a => a.textContent)")
+    assert any("普京" in link for link in links), links
+    marked = page.eval_on_selector_all(".pagefind-ui__result-excerpt mark", "els => els.map(e => e.textContent)")
+    assert {"东方", "航天", "发射"} <= set(marked), marked
+    assert not log.problems
+    context.close()
 
 
 def test_search_query_in_the_address(context: BrowserContext, site_url: str) -> None:
