@@ -71,8 +71,8 @@ def _wide(character: str) -> bool:
 
 
 def _kept(space: re.Match[str]) -> str:
-    """A run of white space in a text with Chinese → KEPT_SPACE as a word of its own, or the run as it
-    is (taken out when shown) for a line break between two wide characters."""
+    """A run of white space in a text with Chinese → KEPT_SPACE as a word of its own; a plain line break
+    (taken out when shown) for a run with one between two wide characters."""
     text, start, end = space.string, space.start(), space.end()
     if "\n" in space.group() and _wide(text[start - 1]) and _wide(text[end]):
         return "\n"
