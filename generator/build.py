@@ -27,6 +27,7 @@ from generator.search import Indexer, index_is_current, memory_is_tight, page_bu
 from generator.writer import Checkpoint, WriteReport, live_folder, mirror_first, output_lock, prepare, publish
 
 CACHE_FILE = "cache.sqlite3"
+EARLY_INDEX = "pagefind-early"  # folder beside the generations where a rebuild indexes its shards early
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +187,8 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
 
             checkpoint = month_checkpoint
             indexer.warm_up()
+            if live is not None:
+                indexer.start_early(live.parent / EARLY_INDEX, live)  # beside the generations
 
         prepared = prepare(site_files(renderer, checkpoint, memory_is_tight(size)), output_dir)
         release_free_memory()  # what rendering freed, given back while Pagefind may still be indexing

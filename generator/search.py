@@ -326,11 +326,16 @@ class Indexer:
     indexed by Pagefind on background threads: up to `jobs` at once, as long as the pages of the
     services indexing or waiting to be reused stay within the page budget (Pagefind's memory
     grows with them).
+
+    A rebuild with one service's pages to index starts them before any page is written
+    (`start_early`), into a staging folder: a shard's records come from the cache, not the pages.
+    Its month's `add` then only claims it, and `finish` moves it in.
     """
 
     def __init__(self, shards: Sequence[Shard], language: str, reader: Reader, jobs: int = 1,
                  pages_at_once: int | None = None):
         self.reader = reader  # opens a way to load Content on a pool thread (Cache.reader)
+        self.shards = tuple(shards)
         self.wanted = {shard.name for shard in shards}
         self.by_folder: dict[str, list[Shard]] = {}  # site folder of a month's article pages → its shards
         for shard in shards:
@@ -344,6 +349,9 @@ class Indexer:
         self.running: list[Future[None]] = []
         self.site_dir: Path | None = None
         self.warming: Future[None] | None = None  # a service being started ahead of the first shard
+        self.staging: Path | None = None  # where shards started early are indexed
+        self.early: dict[str, Future[None]] = {}  # shard name → its indexing, started early
+        self.claimed: list[tuple[str, Path]] = []  # (shard name, its folder in the new generation)
 
     def __enter__(self) -> Indexer:
         return self
@@ -352,6 +360,28 @@ class Indexer:
         self.pool.shutdown(wait=True, cancel_futures=True)
         while self._end_an_idle_service():
             pass
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def start_early(self, staging: Path, live_dir: Path) -> bool:
+        """A staging folder + the live generation → True when the shards whose live copy is stale hold one
+        service's pages at most, and their indexing has started into staging (else nothing starts).
+
+        Started before any page renders, Pagefind is no longer the last thing a rebuild waits for: the
+        run of an article added to a full month is 600 pages, ~1.2 s of Pagefind, which began only once
+        the month's pages were written; a 100k rebuild then waited 0.8 s for it at its end (5.0–5.3 s
+        in all, now 4.5–4.6 s). More pages wait for their months, which come after the biggest feeds
+        when memory is tight.
+        """
+        stale = [shard for shard in self.shards if _stamp(live_dir / BUNDLE / shard.name) != shard.fingerprint]
+        if not stale or sum(shard.pages for shard in stale) > SERVICE_PAGES:
+            return False
+        shutil.rmtree(staging, ignore_errors=True)  # a killed build's
+        staging.mkdir(parents=True)
+        self.staging = staging
+        for shard in stale:
+            self.early[shard.name] = self.pool.submit(self._index, staging / shard.name, shard)
+        return True
 
     def warm_up(self) -> None:
         """Start a Pagefind service ahead of the first shard, on a pool thread, ready for it."""
@@ -389,11 +419,13 @@ class Indexer:
             if live is not None and _stamp(live) == shard.fingerprint:
                 _replace(bundle / shard.name, lambda temporary, live=live: shutil.copytree(
                     live, temporary, copy_function=link_or_copy))
+            elif shard.name in self.early:
+                self.claimed.append((shard.name, bundle / shard.name))
             else:
-                self.running.append(self.pool.submit(self._index, site_dir, shard))
+                self.running.append(self.pool.submit(self._index, bundle / shard.name, shard))
 
-    def _index(self, site_dir: Path, shard: Shard) -> None:
-        """Run Pagefind for one shard (on a pool thread)."""
+    def _index(self, folder: Path, shard: Shard) -> None:
+        """Run Pagefind for one shard, into its folder (on a pool thread)."""
         # A service is reused: a full index has a shard per 600 pages, and each process started costs.
         # It keeps the memory of the biggest shard it has indexed, so those pages stay counted in the
         # budget while it waits, and waiting services are ended when another shard needs their room.
@@ -425,7 +457,7 @@ class Indexer:
         keep = False
         try:
             with self.reader() as content:
-                _replace(site_dir / BUNDLE / shard.name, lambda temporary: service.index(
+                _replace(folder, lambda temporary: service.index(
                     shard, shard_records(shard, content), self.language, temporary))
             # One bigger than the budget ran alone: it would hold every other one up.
             keep = pages <= self.budget.limit and service.indexed < SERVICE_PAGES
@@ -448,10 +480,14 @@ class Indexer:
         return True
 
     def finish(self) -> int:
-        """Wait for every shard added → how many Pagefind indexed (raises the first SearchError)."""
-        for running in self.running:
+        """Wait for every shard added, and move in those started early → how many Pagefind indexed
+        (raises the first SearchError)."""
+        for running in (*self.running, *self.early.values()):
             running.result()
-        return len(self.running)
+        for name, folder in self.claimed:
+            assert self.staging is not None
+            _replace(folder, lambda temporary, staged=self.staging / name: staged.rename(temporary))
+        return len(self.running) + len(self.early)
 
 
 def _replace(folder: Path, make: Callable[[Path], object]) -> None:

@@ -196,11 +196,12 @@ def indexed_records(site: Path) -> list[dict]:
             for fragment in sorted((site / BUNDLE).glob("*/fragment/*.pf_fragment"))]
 
 
-def test_pagefind_output_is_deterministic_and_rebuilt_only_for_changed_shards(tmp_path: Path, config: Config) -> None:
-    def bundle_files(site: Path) -> dict[str, bytes]:
-        return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted((site / BUNDLE).rglob("*"))
-                if p.is_file()}
+def bundle_files(site: Path) -> dict[str, bytes]:
+    """A built site → {path: bytes} of every file of its search index."""
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted((site / BUNDLE).rglob("*")) if p.is_file()}
 
+
+def test_pagefind_output_is_deterministic_and_rebuilt_only_for_changed_shards(tmp_path: Path, config: Config) -> None:
     archive = tmp_path / "archive"
     shutil.copytree(SEEDS, archive)
     first = build(archive, tmp_path / "one", config, cache_dir=tmp_path / "cache")
@@ -515,6 +516,39 @@ def test_a_months_search_shards_are_indexed_while_older_months_and_the_feeds_sti
     plain, site = (tmp_path / "plain").resolve(), (tmp_path / "site").resolve()
     assert ({p.relative_to(plain): p.read_bytes() for p in plain.rglob("*") if p.is_file()}
             == {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()})
+
+
+def test_a_rebuild_with_one_services_pages_to_index_starts_pagefind_before_any_page_is_written(
+        tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import search
+    from generator.build import EARLY_INDEX
+
+    archive, site, cache = tmp_path / "archive", tmp_path / "site", tmp_path / "cache"
+    shutil.copytree(SEEDS, archive)
+    build(archive, site, config, cache_dir=cache)
+    staging = tmp_path / f".{site.name}.newsarchive" / EARLY_INDEX
+    indexed_into: list[Path] = []
+    real_index = search._Pagefind.index
+
+    def index(self: search._Pagefind, shard: search.Shard, records: object, language: str, output: Path) -> None:
+        indexed_into.append(output.parent)
+        real_index(self, shard, records, language, output)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search._Pagefind, "index", index)
+    for day, early in ((9, True), (10, False)):  # an article added to the newest month, twice
+        if not early:  # more pages to index than one service holds: they wait for their month's pages
+            monkeypatch.setattr(search, "SERVICE_PAGES", 0)
+        (archive / f"added-{day}.txt").write_text(
+            f"<!--{1717900000000 + day * 3_600_000}-->\n[六月新增的文章{day}](https://example.com/news/june-{day}.html)"
+            "\n------\n\n<p>六月的新闻正文，用来测试提前开始的搜索索引。</p>\n", encoding="utf-8")
+        indexed_into.clear()
+        result = build(archive, site, config, cache_dir=cache)
+        assert result.shards_indexed == 1
+        assert indexed_into == ([staging] if early else [site.resolve() / BUNDLE]), indexed_into
+        assert not staging.exists()
+        fresh = tmp_path / f"fresh-{day}"
+        build(archive, fresh, config)
+        assert bundle_files(site) == bundle_files(fresh)  # the same index as a build from scratch
 
 
 def test_an_out_of_date_search_index_is_rebuilt_even_when_no_page_changed(tmp_path: Path, config: Config) -> None:
