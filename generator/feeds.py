@@ -105,7 +105,13 @@ def _add_entry(feed: FeedGenerator, article: Article, config: Config, html: Html
     if article.summary:
         entry.summary(article.summary)
     if config.feed_full_content:
-        entry.content(html(article.content_key) or article.summary or article.title, type="html")
+        entry.content(full_content(article, html), type="html")
+
+
+def full_content(article: Article, html: Html) -> str:
+    """An article + a way to load its HTML → what a feed entry carries as its full content (the summary
+    or the title when the body is empty)."""
+    return html(article.content_key) or article.summary or article.title
 
 
 def published_time(article: Article) -> datetime:

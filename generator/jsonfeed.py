@@ -18,7 +18,7 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 def _item(article: Article, config: Config, html: Html) -> dict[str, Any]:
     """One article → a JSON Feed item with the same id, dates and content as its Atom entry."""
-    from generator.feeds import published_time  # feeds imports this module
+    from generator.feeds import full_content, published_time  # feeds imports this module
 
     item: dict[str, Any] = {
         "id": article.entry_id,
@@ -28,7 +28,7 @@ def _item(article: Article, config: Config, html: Html) -> dict[str, Any]:
     if article.url:
         item["external_url"] = article.url
     if config.feed_full_content:
-        item["content_html"] = html(article.content_key) or article.summary or article.title
+        item["content_html"] = full_content(article, html)
     else:
         item["content_text"] = article.summary or article.title
     if article.summary:
