@@ -53,10 +53,12 @@ def _fallback(html: str, element_classes: dict[type, type]) -> BeautifulSoup:
 
 
 def _append(node: Any, siblings: list[Any], order: list[Any]) -> None:
-    """A new node + its parent's children so far + every node so far → the node last in both, after
-    its previous sibling (whose next sibling it becomes)."""
+    """A new node + its parent's children so far + every node so far → the node last in both, linked
+    to its previous sibling both ways."""
     if siblings:
-        siblings[-1].next_sibling = node
+        node.previous_sibling, siblings[-1].next_sibling = siblings[-1], node
+    else:
+        node.previous_sibling = None
     siblings.append(node)
     order.append(node)
 
@@ -107,8 +109,7 @@ def parse(html: str, tag_class: type[Tag] = Tag) -> BeautifulSoup:
             node: Any = object.__new__(tag_class)
             own = node.__dict__
             own.update(fields)
-            own["attrs"], own["contents"], own["parent"] = attributes, [], parent
-            own["previous_sibling"], own["next_sibling"] = siblings[-1] if siblings else None, None
+            own["attrs"], own["contents"], own["parent"], own["next_sibling"] = attributes, [], parent, None
             _append(node, siblings, order)
             open_tags.append(node)
             if len(open_tags) > MOST_DEPTH:
@@ -128,8 +129,7 @@ def parse(html: str, tag_class: type[Tag] = Tag) -> BeautifulSoup:
             if not preserving and not text.strip(ASCII_SPACES):
                 text = "\n" if "\n" in text else " "  # as Beautiful Soup's endData
             node = str.__new__(NavigableString, text)  # what NavigableString(text) makes, and its links
-            node.__dict__ = {"hidden": False, "parent": parent, "next_sibling": None,
-                             "previous_sibling": siblings[-1] if siblings else None}
+            node.__dict__ = {"hidden": False, "parent": parent, "next_sibling": None}
             _append(node, siblings, order)
     # Each node's neighbours in document order (the first has none before it, as in Beautiful Soup).
     for before, node in zip([None, *order[:-1]], order, strict=True):
