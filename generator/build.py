@@ -170,6 +170,7 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
         archive = archive_of(gathered, config, cache)
         loaded()
         renderer = SiteRenderer(archive, config, cache, templates_dir)
+        cache.keep_only_feed_entries(renderer.kept_entries.keys.values())
         live = live_folder(output_dir)
         size = peak_bytes()  # what Pagefind services must fit beside
         indexer = stack.enter_context(Indexer(renderer.shards, config.language, cache.reader, jobs, page_budget(size)))

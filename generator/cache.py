@@ -12,6 +12,8 @@ One file, CACHE_DIR/cache.sqlite3, outside the site folder, with four tables:
   per-article work reads, the file name and the file's content, so any change gives a new key.
 - contents: key → the article's HTML, Markdown and search text, compressed; loaded one article at
   a time when its pages are rendered or its search shard indexed, so bodies are never all in memory.
+- feed_entries: entry key → an Atom entry as feedgen wrote it, for the articles of the newest
+  months (generator.feeds.KeptEntries); the entries of other keys are pruned by each build.
 - buckets: the outcomes of the last build again, decoded and pickled in 256 groups by key
   prefix (BUCKET_PREFIX). Every rebuild loads every outcome, and one pickle of a few hundred loads in half the
   time the rows take to decode one by one; a new article rewrites only its bucket. Derived
@@ -136,6 +138,7 @@ class Cache:
         # Added within schema 2: derived data, so an older database just gains the tables.
         db.execute("CREATE TABLE IF NOT EXISTS buckets (bucket TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID")
         db.execute("CREATE TABLE IF NOT EXISTS month_tags (key TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID")
+        db.execute("CREATE TABLE IF NOT EXISTS feed_entries (key TEXT PRIMARY KEY, data BLOB)")
         db.execute("SELECT count(*) FROM outcomes").fetchone()  # raises now if the file is damaged
         return db
 
@@ -260,6 +263,29 @@ class Cache:
                 data = pickle.dumps((dict(month.terms), sorted(month.shared), month.tags),
                                     protocol=pickle.HIGHEST_PROTOCOL)
                 self.db.execute("INSERT OR REPLACE INTO month_tags VALUES (?, ?)", (key, data))
+
+    def feed_entries(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """Entry keys → {key: the entry's bytes} for those kept."""
+        ordered = sorted(keys)
+        found: dict[str, bytes] = {}
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.db.execute(f"SELECT key, data FROM feed_entries WHERE key IN ({marks})", chunk))
+        return found
+
+    def keep_feed_entries(self, entries: Mapping[str, bytes]) -> None:
+        """{entry key: the entry's bytes} → kept (committed together)."""
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO feed_entries VALUES (?, ?)", sorted(entries.items()))
+
+    def keep_only_feed_entries(self, keys: Iterable[str]) -> None:
+        """The entry keys of this build → the kept entries of other keys deleted."""
+        used = set(keys)
+        stale = [(key,) for (key,) in self.db.execute("SELECT key FROM feed_entries") if key not in used]
+        if stale:
+            with self.transaction():
+                self.db.executemany("DELETE FROM feed_entries WHERE key = ?", stale)
 
     def decode(self, outcome: bytes) -> Outcome:
         """An encoded outcome (stored, or just made by a worker) → the Outcome, its publisher shared."""

@@ -9,15 +9,20 @@ tag and source feeds and the monthly archive feeds follow the same rules:
 - the monthly documents /feeds/YYYY-MM.xml hold every article of their month, are marked
   archived (RFC 5005 `fh:archive`), and link prev-archive / next-archive / current, so a
   reader can walk from /feed.xml back to the first month and back-fill everything.
+
+The entries of the newest months' articles are kept, as feedgen wrote them, in the cache
+between builds (KeptEntries): a rebuild re-renders the current month's archive feed (thousands
+of entries with full content) for each new article, and making its entries was most of that.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseExtension
@@ -40,6 +45,11 @@ ATOM_TYPE = "application/atom+xml"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
 # The updated time of a feed with no entries: fixed, so empty feeds are deterministic too.
 EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
+# How feedgen's pretty-printed Atom starts each entry and ends the document. Only markup has an
+# unescaped "<", so these bytes are found at entry boundaries and nowhere else.
+ENTRY_START = b"\n  <entry>"
+FEED_END = b"\n</feed>\n"
+KEPT_MONTHS = 2  # the newest months, whose articles' entries are kept between builds
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +130,63 @@ def published_time(article: Article) -> datetime:
     return published if published is not None and published <= article.captured else article.captured
 
 
-def atom_feed(spec: FeedSpec, config: Config, html: Html) -> bytes:
-    """A FeedSpec + config + a way to load an article's HTML → Atom XML bytes."""
+class EntryStore(Protocol):
+    """Where entries made by earlier builds are kept (generator.cache.Cache)."""
+
+    def feed_entries(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """Entry keys → {key: the entry's bytes} for those kept."""
+
+    def keep_feed_entries(self, entries: Mapping[str, bytes]) -> None:
+        """{entry key: the entry's bytes} → kept."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeptEntries:
+    """The articles whose Atom entries are kept between builds, and where."""
+
+    store: EntryStore  # where the entries are kept
+    keys: dict[int, str]  # id() of each article of the newest months → the key of its entry
+
+
+def kept_entries(archive: Archive, marks: dict[int, str], site_fingerprint: str, store: EntryStore) -> KeptEntries:
+    """Archive + its articles' marks + the site's fingerprint + a store → the KeptEntries of its newest months.
+
+    A key digests the article's mark (its content and what the archive added: tags, paths) and
+    the site's fingerprint (code, libraries, config): whatever changes an entry's bytes changes its key.
+    """
+    prefix = hashlib.blake2b(f"atom entry\0{site_fingerprint}".encode(), digest_size=16).digest()
+    keys = {id(article): hashlib.blake2b(prefix + marks[id(article)].encode(), digest_size=16).hexdigest()
+            for month in archive.months[:KEPT_MONTHS] for article in month.articles}
+    return KeptEntries(store, keys)
+
+
+def atom_feed(spec: FeedSpec, config: Config, html: Html, kept: KeptEntries | None = None) -> bytes:
+    """A FeedSpec + config + a way to load an article's HTML (+ the entries kept) → Atom XML bytes.
+
+    The kept entries are spliced in as they are; feedgen makes the head and the other entries (the
+    new kept ones are kept). The bytes are the same as feedgen's for the whole feed.
+    """
+    updated = max((a.captured for a in spec.articles), default=EMPTY_FEED_UPDATED)
+    keys = [None if kept is None else kept.keys.get(id(article)) for article in spec.articles]
+    if kept is None or not any(keys):
+        return _feedgen_atom(spec, config, html, updated)
+    found = kept.store.feed_entries({key for key in keys if key})
+    missing = tuple(article for article, key in zip(spec.articles, keys, strict=True) if key not in found)
+    made = _feedgen_atom(replace(spec, articles=missing), config, html, updated)
+    head, *entries = made.removesuffix(FEED_END).split(ENTRY_START)
+    if not made.endswith(FEED_END) or len(entries) != len(missing):  # not feedgen's layout: no splicing
+        return _feedgen_atom(spec, config, html, updated)
+    made_entries = [ENTRY_START + entry for entry in entries]
+    new = {key: entry for article, entry in zip(missing, made_entries, strict=True)
+           if (key := kept.keys.get(id(article)))}
+    if new:
+        kept.store.keep_feed_entries(new)
+    made_in_order = iter(made_entries)
+    return b"".join([head, *(found[key] if key in found else next(made_in_order) for key in keys), FEED_END])
+
+
+def _feedgen_atom(spec: FeedSpec, config: Config, html: Html, updated: datetime) -> bytes:
+    """A FeedSpec + config + a way to load an article's HTML + the feed's updated time → Atom XML bytes (feedgen)."""
     feed = FeedGenerator()
     if spec.archived:
         feed.register_extension("history", _History, atom=True, rss=False)
@@ -138,7 +203,7 @@ def atom_feed(spec: FeedSpec, config: Config, html: Html) -> bytes:
         feed.link(href=config.feed_hub, rel="hub")
     feed.language(config.language)
     feed.generator("newsarchive", version=__version__)
-    feed.updated(max((a.captured for a in spec.articles), default=EMPTY_FEED_UPDATED))
+    feed.updated(updated)
     for article in spec.articles:
         _add_entry(feed, article, config, html)
     return feed.atom_str(pretty=True)
@@ -199,7 +264,8 @@ def render_feeds(renderer: SiteRenderer, archived: bool = False) -> Iterator[Pla
     archive, config, html = renderer.archive, renderer.config, renderer.html
     specs = archive_specs(archive, config) if archived else feed_specs(archive, config)
     for spec in specs:
-        yield renderer.plan("atom", spec.path, {"spec": spec}, functools.partial(atom_feed, spec, config, html))
+        yield renderer.plan("atom", spec.path, {"spec": spec},
+                            functools.partial(atom_feed, spec, config, html, renderer.kept_entries))
         if spec.json and config.json_feed:
             path = spec.path.removesuffix(".xml") + ".json"
             yield renderer.plan("json", path, {"spec": spec}, functools.partial(json_feed, spec, config, html))

@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from generator import __version__, taxonomy
 from generator.config import Config
+from generator.feeds import EntryStore, kept_entries
 from generator.fingerprint import (
     Marks,
     PlannedFile,
@@ -46,8 +47,8 @@ Contents = Callable[[str], Content]  # article content key → its HTML and Mark
 Html = Callable[[str], str]  # article content key → its HTML alone (a feed entry's content)
 
 
-class ContentStore(Protocol):
-    """Where the renderer loads articles' Content from (generator.cache.Cache)."""
+class ContentStore(EntryStore, Protocol):
+    """Where the renderer loads articles' Content from, and keeps feed entries in (generator.cache.Cache)."""
 
     def content(self, key: str, search_text: bool = True) -> Content:
         """Article content key → its Content (search_text False: without its search text)."""
@@ -232,6 +233,7 @@ class SiteRenderer:
         }
         self.shards = plan_shards(archive, config.language, self.site_fingerprint)  # parts of the search index
         self.marks = article_marks(archive)
+        self.kept_entries = kept_entries(archive, self.marks, self.site_fingerprint, store)  # feed entries
 
     def plan(self, kind: str, path: str, values: dict[str, Any], make: Callable[[], bytes]) -> PlannedFile:
         """Kind of file + its path + the values it is made from + a function making it → the planned file."""

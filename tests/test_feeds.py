@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sqlite3
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote
@@ -13,12 +15,15 @@ from urllib.parse import unquote
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
-from generator.build import BuildResult, build
+from generator.build import CACHE_FILE, BuildResult, build, load_archive
 from generator.config import Config, parse_config
+from generator.feeds import KEPT_MONTHS, FeedSpec, KeptEntries, atom_feed
 
-from .conftest import SEEDS
+from .conftest import SEEDS, site_snapshot
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HISTORY = "{http://purl.org/syndication/history/1.0}"
@@ -236,3 +241,72 @@ def test_feed_options_are_checked() -> None:
         parse_config('feed_hub = "ftp://x"')
     with pytest.raises(Exception, match="json_feed must be true or false"):
         parse_config('json_feed = "yes"')
+
+
+class DictStore:
+    """An EntryStore in a dict, counting what it is asked for."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, bytes] = {}
+
+    def feed_entries(self, keys: Iterable[str]) -> dict[str, bytes]:
+        return {key: self.entries[key] for key in keys if key in self.entries}
+
+    def keep_feed_entries(self, entries: Mapping[str, bytes]) -> None:
+        self.entries.update(entries)
+
+
+# Text that XML may hold, with what could be mistaken for the boundaries the splicing looks for.
+FEED_TEXT = st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\n\t"), max_size=8)
+                     | st.sampled_from(["\n  <entry>", "\n</feed>\n", "</entry>", "<![CDATA[", "]]>", "&amp;", "<p>"]),
+                     max_size=5).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(st.tuples(FEED_TEXT, FEED_TEXT, FEED_TEXT), min_size=3, max_size=3),
+       kept=st.lists(st.booleans(), min_size=3, max_size=3), archived=st.booleans())
+def test_kept_entries_are_spliced_in_byte_for_byte_and_not_made_again(
+        texts: list[tuple[str, str, str]], kept: list[bool], archived: bool) -> None:
+    config = parse_config(f'base_url = "{BASE}"\n')
+    seeds = load_archive(SEEDS, config)[0].articles
+    articles = tuple(dataclasses.replace(article, title=title or "t", summary=summary, content_key=str(i))
+                     for i, (article, (title, summary, _)) in enumerate(zip(seeds, texts, strict=True)))
+    bodies = {str(i): body for i, (_, _, body) in enumerate(texts)}
+    loads: list[str] = []
+
+    def html(key: str) -> str:
+        loads.append(key)
+        return bodies[key]
+
+    spec = FeedSpec("feeds/2024-06.xml", "存档", "archive/2024/06/", articles, archived=archived,
+                    links=(("current", "feed.xml"),))
+    store = DictStore()
+    entries = KeptEntries(store, {id(a): f"key{i}" for i, a in enumerate(articles) if kept[i]})
+    whole = atom_feed(spec, config, html)
+    assert atom_feed(spec, config, html, entries) == whole  # nothing kept yet: made, and the kept ones kept
+    assert sorted(store.entries) == [f"key{i}" for i in range(3) if kept[i]]
+    loads.clear()
+    assert atom_feed(spec, config, html, entries) == whole  # spliced in
+    assert loads == [str(i) for i in range(3) if not kept[i]]  # only the entries not kept are made again
+    assert len(feedparser.parse(whole).entries) == 3
+
+
+def test_a_build_keeps_the_entries_of_the_newest_months_only(many_months: Path, tmp_path: Path,
+                                                              config: Config) -> None:
+    def kept_entries() -> int:
+        with sqlite3.connect(tmp_path / "cache" / CACHE_FILE) as db:
+            return db.execute("SELECT count(*) FROM feed_entries").fetchone()[0]
+
+    build(many_months, tmp_path / "site", config, cache_dir=tmp_path / "cache")
+    assert kept_entries() == 10 + 20  # April and June (May has none)
+    write_article(many_months, 60, datetime(2024, 7, 2, tzinfo=UTC))
+    result = build(many_months, tmp_path / "site", config, cache_dir=tmp_path / "cache")
+    assert [len(m.articles) for m in result.archive.months[:KEPT_MONTHS]] == [1, 20]
+    assert kept_entries() == 1 + 20  # April's are gone, July's is kept
+    assert site_snapshot(tmp_path / "site") == site_snapshot(build_fresh(many_months, tmp_path / "fresh", config))
+
+
+def build_fresh(folder: Path, site: Path, config: Config) -> Path:
+    """An archive folder → a site built from it without a cache."""
+    build(folder, site, config)
+    return site
