@@ -64,11 +64,13 @@ def open_cache(cache_dir: Path | None) -> Iterator[Cache]:
 
 @contextlib.contextmanager
 def archive_outside_gc() -> Iterator[Callable[[], None]]:
-    """→ a function to call once the archive is loaded. Until then the cyclic garbage collector is
-    paused; from then on to the end of the block, everything loaded is left out of its collections.
+    """→ a function to call once the archive and its renderer are made. Until then the cyclic garbage
+    collector is paused; from then on to the end of the block, everything made so far is left out of
+    its collections.
 
     The archive is millions of objects that live the whole build and hold no reference cycles;
-    each full collection walked them all again, seconds of a 100,000-article rebuild.
+    each full collection walked them all again, seconds of a 100,000-article rebuild. The renderer's
+    tables (an article's neighbours, its mark) live as long, and made 0.1 s of collections more.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -168,8 +170,8 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
             contextlib.ExitStack() as stack:
         gathered = gather(input_dir, config, cache, jobs, progress)
         archive = archive_of(gathered, config, cache)
-        loaded()
         renderer = SiteRenderer(archive, config, cache, templates_dir)
+        loaded()
         cache.keep_only_feed_entries(renderer.kept_entries.keys.values())
         live = live_folder(output_dir)
         size = peak_bytes()  # what Pagefind services must fit beside

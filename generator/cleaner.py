@@ -22,6 +22,7 @@ from markdownify import MarkdownConverter, chomp
 
 from generator.models import CleanBody, Image
 from generator.soup import parse as parse_html
+from generator.xmltext import strip_illegal
 
 # A body that is only a URL or looks like a file name is still HTML to clean, not a mistake.
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
@@ -57,8 +58,6 @@ BLOCK_TAGS = {
 }  # fmt: skip
 SUMMARY_CHARS = 140
 MAX_DEPTH = 48  # deeper elements are unwrapped (their text stays)
-# Characters XML cannot carry: C0 controls except tab/newline/CR, DEL, and the non-characters.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SENTENCE_END = re.compile(r"[。！？!?.…]")
 _WHITESPACE_RUN = re.compile(r"[ \t\n\r\f]{2,}")
 
@@ -94,11 +93,6 @@ def _tags_named(root: Tag, name: str) -> list[Tag]:
 def _texts_matching(root: Tag, pattern: re.Pattern[str]) -> list[NavigableString]:
     """A tree + a pattern → its text nodes in which the pattern is found, in document order."""
     return [node for node in root.descendants if isinstance(node, NavigableString) and pattern.search(node)]
-
-
-def strip_illegal(text: str) -> str:
-    """Text → the same text without characters that XML and HTML cannot carry."""
-    return _XML_ILLEGAL.sub("", text)
 
 
 def sanitize(html: str, base_url: str = "") -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from generator.cleaner import clean_body, strip_illegal
+from generator.cleaner import clean_body
 from generator.config import Config
 from generator.models import Article, ArticleError, CleanBody, Content, Outcome, Problem, Processed, RawArticle, Skipped
 from generator.outlets import outlet_for
@@ -13,6 +13,7 @@ from generator.reader import parse_article
 from generator.tags import extract_candidates
 from generator.urls import article_slug, entry_id, normalize_url, short_hash
 from generator.words import search_words
+from generator.xmltext import strip_illegal
 
 # Characters common in one script and written differently in the other; enough to tell a
 # Traditional text from a Simplified one without a dictionary.

@@ -34,7 +34,6 @@ from generator.config import Config
 from generator.i18n import month_title
 from generator.jsonfeed import json_feed
 from generator.models import Archive, Article, Month
-from generator.taxonomy import source_paths
 from generator.urls import absolute_url
 
 if TYPE_CHECKING:
@@ -242,30 +241,34 @@ def archive_specs(archive: Archive, config: Config) -> Iterator[FeedSpec]:
         yield FeedSpec(month_feed_path(month), title, month.path, month.articles, archived=True, links=tuple(links))
 
 
-def feed_specs(archive: Archive, config: Config) -> Iterator[FeedSpec]:
-    """Archive + config → the site's current feeds: main, tags, sources (the monthly archives are archive_specs)."""
+def main_feed_spec(archive: Archive, config: Config) -> FeedSpec:
+    """Archive + config → /feed.xml: the latest articles, linked to the newest complete archive month."""
     latest = archive.articles[: config.feed_entries]
     target = newest_archive_month(archive, latest)
     links = (("prev-archive", month_feed_path(target)),) if target else ()
-    yield FeedSpec("feed.xml", config.title, "", latest, links=links, json=True)
-    for tag in archive.tags:
-        yield FeedSpec(tag.path + "feed.xml", f"{config.title} · {tag.name}", tag.path,
-                       tag.articles[: config.feed_entries], json=True)
-    paths = source_paths(archive)
-    for index in archive.outlets:
-        path = paths[index.outlet.key]
-        yield FeedSpec(path + "feed.xml", f"{config.title} · {index.outlet.name}", path,
-                       index.articles[: config.feed_entries], json=True)
+    return FeedSpec("feed.xml", config.title, "", latest, links=links, json=True)
+
+
+def listing_feed_spec(config: Config, path: str, name: str, articles: Sequence[Article]) -> FeedSpec:
+    """Config + a tag's or publisher's folder, name and articles (newest first) → its feed's FeedSpec."""
+    return FeedSpec(path + "feed.xml", f"{config.title} · {name}", path, tuple(articles[: config.feed_entries]),
+                    json=True)
+
+
+def planned_feed(renderer: SiteRenderer, spec: FeedSpec) -> Iterator[PlannedFile]:
+    """The site's renderer (config, content store, fingerprints) + a FeedSpec → its Atom document (and JSON
+    Feed beside it, when asked for), planned."""
+    config, html = renderer.config, renderer.html
+    yield renderer.plan("atom", spec.path, {"spec": spec},
+                        functools.partial(atom_feed, spec, config, html, renderer.kept_entries))
+    if spec.json and config.json_feed:
+        path = spec.path.removesuffix(".xml") + ".json"
+        yield renderer.plan("json", path, {"spec": spec}, functools.partial(json_feed, spec, config, html))
 
 
 def render_feeds(renderer: SiteRenderer, archived: bool = False) -> Iterator[PlannedFile]:
-    """The site's renderer (archive, config, content store, fingerprints) → its current feeds, or with
-    archived, its monthly archive feeds, planned."""
-    archive, config, html = renderer.archive, renderer.config, renderer.html
-    specs = archive_specs(archive, config) if archived else feed_specs(archive, config)
-    for spec in specs:
-        yield renderer.plan("atom", spec.path, {"spec": spec},
-                            functools.partial(atom_feed, spec, config, html, renderer.kept_entries))
-        if spec.json and config.json_feed:
-            path = spec.path.removesuffix(".xml") + ".json"
-            yield renderer.plan("json", path, {"spec": spec}, functools.partial(json_feed, spec, config, html))
+    """The site's renderer → /feed.xml, or with archived, the monthly archive feeds, planned (a tag's or
+    publisher's feed is planned with its listing: SiteRenderer.listing_groups)."""
+    archive, config = renderer.archive, renderer.config
+    for spec in archive_specs(archive, config) if archived else (main_feed_spec(archive, config),):
+        yield from planned_feed(renderer, spec)

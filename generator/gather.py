@@ -27,8 +27,7 @@ from generator.cache import (
     key_prefix,
 )
 from generator.config import Config
-from generator.enrich import process_file
-from generator.models import Outcome, Skipped
+from generator.models import Content, Outcome, Skipped
 from generator.reader import scan_folder, unreadable
 
 # Below this many files to process, worker processes cost more to start than they save ...
@@ -59,6 +58,14 @@ def default_jobs() -> int:
 
 
 _worker_state: dict[str, object] = {}
+
+
+def process_file(name: str, data: bytes, key: str, config: Config) -> tuple[Outcome, Content | None]:
+    """enrich.process_file, its module imported on first use: a rebuild that finds every file in the cache
+    never loads the cleaner's and the segmenter's libraries, and a new file's worker loads them itself."""
+    from generator.enrich import process_file as process
+
+    return process(name, data, key, config)
 
 
 def _start_worker(config: Config, prefix: bytes) -> None:

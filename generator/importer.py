@@ -33,8 +33,6 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
-import feedparser
-
 from generator.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError, Validators, fetch
 from generator.models import ArticleError
 from generator.reader import EARLIEST_MS, LATEST_MS, URL_START, article_files, parse_article, url_problem
@@ -271,6 +269,8 @@ def import_document(data: bytes, source: str, folder: Path, state: ImportState, 
     headers = {"content-type": content_type} if content_type else {}
     if base_url:
         headers["content-location"] = base_url
+    import feedparser  # here, not at the top: every command loads this module, only `import` reads feeds
+
     parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception") or "no RSS or Atom elements found"

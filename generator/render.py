@@ -12,7 +12,6 @@ import functools
 import html
 import itertools
 import json
-import operator
 import posixpath
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -26,7 +25,7 @@ from markupsafe import Markup
 
 from generator import __version__, taxonomy
 from generator.config import Config
-from generator.feeds import EntryStore, kept_entries
+from generator.feeds import EntryStore, kept_entries, listing_feed_spec, planned_feed
 from generator.fingerprint import (
     Marks,
     PlannedFile,
@@ -62,7 +61,6 @@ SITEMAP_MAX_URLS = 50_000
 # every page's fingerprint. The writer is left out: it copies the bytes it is given.
 PAGE_MODULES = ("render", "feeds", "jsonfeed", "taxonomy", "search")
 PAGE_LIBRARIES = ("jinja2", "markupsafe", "feedgen", "lxml")
-_path = operator.attrgetter("path")  # an article's folder, in C
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -286,13 +284,16 @@ class SiteRenderer:
                             lazy={"days": functools.partial(group_by_day, month.articles)},
                             month=month, newer=month_link(newer), older=month_link(older))
 
-    def same_source_neighbours(self) -> dict[str, tuple[Article | None, Article | None]]:
-        """Archive → {article path: (newer, older) article from the same publisher}."""
-        neighbours: dict[str, tuple[Article | None, Article | None]] = {}
+    def same_source_neighbours(self) -> dict[int, tuple[Article | None, Article | None]]:
+        """Archive → {id() of each article: (newer, older) article from the same publisher}.
+
+        By identity, like the marks: hashing 100,000 paths took twice as long, building and reading.
+        """
+        neighbours: dict[int, tuple[Article | None, Article | None]] = {}
         for index in self.archive.outlets:
             arts = index.articles
             pairs = zip((None, *arts[:-1]), (*arts[1:], None), strict=True)  # (newer, older) of each
-            neighbours.update(zip(map(_path, arts), pairs, strict=True))
+            neighbours.update(zip(map(id, arts), pairs, strict=True))
         return neighbours
 
     def article_pages(self) -> Iterator[tuple[str, list[PlannedGroup]]]:
@@ -310,7 +311,7 @@ class SiteRenderer:
                 article = articles[i]
                 newer = articles[i - 1] if i > 0 else None
                 older = articles[i + 1] if i + 1 < len(articles) else None
-                source_newer, source_older = same_source[article.path]
+                source_newer, source_older = same_source[id(article)]
                 content = {"content": functools.partial(self.contents, article.content_key)}
                 yield self.page("article.html", article.path + "index.html", article.path, lazy=content,
                                 article=article, newer=newer, older=older,
@@ -323,7 +324,7 @@ class SiteRenderer:
             # and older links), and each article's neighbours from the same publisher.
             run = articles[start:end]
             values = {"newer": articles[max(start - 1, 0):start], "articles": run, "older": articles[end:end + 1],
-                      "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__, map(_path, run))))}
+                      "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__, map(id, run))))}
             return PlannedGroup(folder, fingerprint(self.site_fingerprint, f"article pages\0{folder}", values,
                                                     self.marks), functools.partial(pages, start, end))
 
@@ -375,9 +376,25 @@ class SiteRenderer:
         yield self.archive_index()
         yield from self.month_pages()
 
-    def pages_after_articles(self) -> Iterator[Page]:
-        """The pages after the articles': tags, publishers, search, 404, robots.txt, sitemaps, static files."""
-        yield from taxonomy.pages(self)
+    def listing_groups(self) -> Iterator[PlannedGroup]:
+        """Each tag's and publisher's folder (its listing's pages and its feeds) as a group: while the
+        listing's articles and name are the same, its files are kept without planning each of them."""
+
+        def files(path: str, name: str, articles: tuple[Article, ...], kind: str) -> Iterator[Page]:
+            yield from taxonomy.listing_pages(self, path, name, articles, kind=kind, feed=path + "feed.xml")
+            yield from planned_feed(self, listing_feed_spec(self.config, path, name, articles))
+
+        for path, name, articles, kind in taxonomy.listings(self.archive):
+            # Every file under the folder is made from these values (and the site's fingerprint) alone.
+            values = {"name": name, "kind": kind, "articles": articles}
+            yield PlannedGroup(path, fingerprint(self.site_fingerprint, f"listing\0{path}", values, self.marks),
+                               functools.partial(files, path, name, articles, kind))
+
+    def pages_after_articles(self) -> Iterator[Page | PlannedGroup]:
+        """The pages after the articles': tag and publisher indexes and listings (with their feeds), search,
+        404, robots.txt, sitemaps, static files."""
+        yield from taxonomy.index_pages(self)
+        yield from self.listing_groups()
         yield self.page("search.html", "search/index.html", "search/", shards=[s.name for s in self.shards])
         # The 404 page is served at any depth, so its links are root-relative, not relative.
         root = urlsplit(self.config.base_url).path

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from generator.models import Archive, Article, TagIndex
+from generator.models import Archive, Article
 from generator.tagging import tag_segments
 
 if TYPE_CHECKING:
@@ -146,33 +146,22 @@ def listing_pages(renderer: SiteRenderer, path: str, title: str, articles: Seque
                        year_months=month_links, month=month)
 
 
-def tag_pages(renderer: SiteRenderer) -> Iterator[Page]:
-    """/tags/ with every tag that has a page, then each tag's listing."""
-    tags: tuple[TagIndex, ...] = renderer.archive.tags
+def index_pages(renderer: SiteRenderer) -> Iterator[Page]:
+    """/tags/ with every tag that has a page, /sources/ with every publisher (their listings are listing_groups)."""
+    archive = renderer.archive
     yield renderer.page("tags.html", "tags/index.html", "tags/",
-                        tags=[Counted(tag.path, tag.name, len(tag.articles)) for tag in tags])
-    for tag in tags:
-        yield from listing_pages(renderer, tag.path, tag.name, tag.articles, kind="tag",
-                                 feed=tag.path + "feed.xml")
-
-
-def source_pages(renderer: SiteRenderer) -> Iterator[Page]:
-    """/sources/ with every publisher, then each publisher's listing."""
-    outlets = renderer.archive.outlets
-    paths = source_paths(renderer.archive)
+                        tags=[Counted(tag.path, tag.name, len(tag.articles)) for tag in archive.tags])
+    paths = source_paths(archive)
     yield renderer.page("sources.html", "sources/index.html", "sources/",
                         sources=[Counted(paths[index.outlet.key], index.outlet.name, len(index.articles))
-                                 for index in outlets])
-    for index in outlets:
-        path = paths[index.outlet.key]
-        yield from listing_pages(renderer, path, index.outlet.name, index.articles, kind="source",
-                                 feed=path + "feed.xml")
+                                 for index in archive.outlets])
 
 
-def pages(renderer: SiteRenderer) -> Iterator[Page]:
-    """Every tag and source page."""
-    yield from tag_pages(renderer)
-    yield from source_pages(renderer)
+def listings(archive: Archive) -> list[tuple[str, str, tuple[Article, ...], str]]:
+    """Archive → (folder, name, articles newest first, kind) of every tag's and publisher's listing."""
+    paths = source_paths(archive)
+    return ([(tag.path, tag.name, tag.articles, "tag") for tag in archive.tags]
+            + [(paths[index.outlet.key], index.outlet.name, index.articles, "source") for index in archive.outlets])
 
 
 def sitemap_entries(archive: Archive) -> list[tuple[str, Any]]:

@@ -315,8 +315,8 @@ def prepare(files: Iterable[PlannedFile | PlannedGroup | Checkpoint], output: Pa
                 if live_paths is None:
                     live_paths = sorted(live_files)  # in order already, as written: a linear pass
                 kept = _under(live_paths, prefix)
-                twice = next((path for path in kept if path in new.files), None)
-                if twice is not None:
+                if not new.files.keys().isdisjoint(kept):  # in C: the groups hold 200,000 files at 100k
+                    twice = next(path for path in kept if path in new.files)
                     raise WriteError(f"{twice!r} was planned before its group {prefix!r}; this is a bug")
                 new.files.update(zip(kept, map(live_files.__getitem__, kept), strict=True))
                 target.kept.append((prefix, planned.fingerprint, kept))

@@ -129,6 +129,34 @@ def test_a_new_article_plans_again_only_the_article_pages_of_the_days_whose_link
     assert site_snapshot(site) == site_snapshot(tmp_path / "fresh")
 
 
+def test_a_new_article_plans_again_only_the_listings_of_its_tags_and_its_publisher(
+        archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    first = build(archive, site, config, cache_dir=tmp_path / "cache")
+    planned: list[str] = []
+    page = render.SiteRenderer.page
+
+    def recording(self: render.SiteRenderer, template: str, page_file: str, *args: Any, **values: Any) -> Any:
+        if template == "listing.html":
+            planned.append(page_file)
+        return page(self, template, page_file, *args, **values)
+
+    monkeypatch.setattr(render.SiteRenderer, "page", recording)
+    new_article(archive, "noon.txt", "六月六日的新闻", "https://www.voachinese.com/a/noon.html", 1717646400000,
+                "金正恩。")
+    second = build(archive, site, config, cache_dir=tmp_path / "cache")
+    noon = next(a for a in second.archive.articles if a.source_file == "noon.txt")
+    before = {t.path: t.articles for t in first.archive.tags}
+    changed = {t.path for t in second.archive.tags if [a.path for a in t.articles] != [a.path for a in before.get(
+        t.path, ())]}
+    assert {t.path for t in second.archive.tags if noon in t.articles} <= changed
+    listings = {path.split("/")[0] + "/" + path.split("/")[1] + "/" for path in planned}
+    assert listings == changed | {taxonomy.source_paths(second.archive)[noon.outlet.key]}
+    assert len(second.archive.tags) > len(changed), "other tags' listings were kept without being planned"
+    build(archive, tmp_path / "fresh", config)
+    assert site_snapshot(site) == site_snapshot(tmp_path / "fresh")
+
+
 @pytest.mark.parametrize(("days", "runs"), [
     ([9, 9, 8, 1], [("articles/2024/06/09/", 0, 2), ("articles/2024/06/08/", 2, 3), ("articles/2024/06/01/", 3, 4)]),
     ([9, 8, 9], None),  # a clock set back across midnight: June 9 in two runs, so the month is one group
