@@ -1,4 +1,4 @@
-"""The cache's outcome buckets: the outcomes of the last build pickled by key prefix, derived from the rows."""
+"""The cache's outcome buckets: the outcomes of the last build pickled by day of capture, derived from the rows."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from generator import gather as gather_stage
 from generator.build import open_cache
-from generator.cache import BUCKET_PREFIX, RACY_NS, SCHEMA, Cache
+from generator.cache import RACY_NS, SCHEMA, Cache, bucket_of
 from generator.config import Config
 from generator.gather import gather
 from generator.models import Processed
@@ -71,8 +71,9 @@ def test_a_new_file_rewrites_only_its_own_bucket(folder: Path, tmp_path: Path, c
         result = gather(folder, config, cache)
         after = buckets(cache)
         (new_key,) = {key for (key,) in cache.db.execute("SELECT key FROM outcomes")} - before_keys
+        new_outcome = cache.outcomes([new_key])[new_key]
     assert result.from_cache == 40 and len(writes) == 1
-    assert {b for b in before.keys() | after.keys() if before.get(b) != after.get(b)} == {new_key[:BUCKET_PREFIX]}
+    assert {b for b in before.keys() | after.keys() if before.get(b) != after.get(b)} == {bucket_of(new_outcome)}
 
 
 def test_a_removed_file_rewrites_only_its_own_bucket_and_every_bucket_holds_the_rows(
@@ -92,6 +93,38 @@ def test_a_removed_file_rewrites_only_its_own_bucket_and_every_bucket_holds_the_
     held = {key: outcome for data in after.values() for key, outcome in pickle.loads(data).items()}
     assert held == rows, "the buckets hold exactly the outcomes of the build's files"
     assert changed not in after or len(writes) == 1
+
+
+def test_buckets_hold_a_day_each_and_load_newest_capture_first(folder: Path, tmp_path: Path,
+                                                               config: Config) -> None:
+    with open_cache(tmp_path / "cache") as cache:
+        first = gather(folder, config, cache)
+        stored = {bucket: pickle.loads(data) for bucket, data in buckets(cache).items()}
+        keys = [key for (key,) in cache.db.execute("SELECT key FROM outcomes")]
+    for bucket, held in stored.items():
+        assert {bucket_of(outcome) for outcome in held.values()} == {bucket}
+    with open_cache(tmp_path / "cache") as cache:
+        loaded = list(cache.outcomes(keys).values())  # in the order they were unpickled
+    instants = [o.article.captured.timestamp() for o in loaded if isinstance(o, Processed)]
+    assert len(instants) > 20 and instants == sorted(instants, reverse=True)
+    assert sorted(map(repr, loaded)) == sorted(map(repr, first.outcomes))
+
+
+def test_buckets_of_older_code_are_made_again_by_day(folder: Path, tmp_path: Path, config: Config) -> None:
+    with open_cache(tmp_path / "cache") as cache:
+        first = gather(folder, config, cache)
+        everything = {key: outcome for data in buckets(cache).values() for key, outcome in pickle.loads(data).items()}
+        with cache.transaction():  # as versions that bucketed by the first two digits of the key left them
+            cache.db.execute("DELETE FROM buckets")
+            for prefix in sorted({key[:2] for key in everything}):
+                held = {key: outcome for key, outcome in everything.items() if key.startswith(prefix)}
+                cache.db.execute("INSERT INTO buckets VALUES (?, ?)", (prefix, pickle.dumps(held)))
+    with open_cache(tmp_path / "cache") as cache:
+        again = gather(folder, config, cache)
+        after = {bucket: pickle.loads(data) for bucket, data in buckets(cache).items()}
+    assert again.outcomes == first.outcomes and again.from_cache == 40
+    assert all(bucket_of(outcome) == bucket for bucket, held in after.items() for outcome in held.values())
+    assert {key for held in after.values() for key in held} == set(everything)
 
 
 def test_a_rebuild_keys_trusted_files_from_the_cache_until_the_key_prefix_changes(
