@@ -185,6 +185,12 @@ class Cache:
     def _from_buckets(self, wanted: set[str]) -> dict[str, Outcome]:
         """Keys → {key: outcome} for those the buckets hold (remembering which keys each bucket held)."""
         found: dict[str, Outcome] = {}
+        names = [name for (name,) in self.db.execute("SELECT bucket FROM buckets")]
+        if not all(map(_BUCKET_NAME.fullmatch, names)):
+            # Buckets of an older version (by key): all left unread, to be made again by day from the rows,
+            # whose outcomes share their publishers (unpickled from many old buckets, each had its own).
+            self.bucketed = dict.fromkeys(names, frozenset())
+            return found
         for bucket, data in self.db.execute("SELECT bucket, data FROM buckets ORDER BY bucket DESC"):  # newest first
             try:
                 held: dict[str, Outcome] = pickle.loads(data)
@@ -228,9 +234,8 @@ class Cache:
         added, removed = outcomes.keys() - loaded, loaded - outcomes.keys()
         changed: dict[str, set[str]] = {}
         for bucket, keys in self.bucketed.items():
-            if not _BUCKET_NAME.fullmatch(bucket):  # named by other code: its outcomes are bucketed again
+            if not _BUCKET_NAME.fullmatch(bucket):  # named by older code: removed (its outcomes came from the rows)
                 changed[bucket] = set()
-                added |= keys & outcomes.keys()
             elif not keys.isdisjoint(removed):
                 changed[bucket] = set(keys - removed)
         for key in added:

@@ -125,6 +125,8 @@ def test_buckets_of_older_code_are_made_again_by_day(folder: Path, tmp_path: Pat
     assert again.outcomes == first.outcomes and again.from_cache == 40
     assert all(bucket_of(outcome) == bucket for bucket, held in after.items() for outcome in held.values())
     assert {key for held in after.values() for key in held} == set(everything)
+    outlets = [o.article.outlet for o in again.outcomes if isinstance(o, Processed)]
+    assert len(set(map(id, outlets))) == len(set(outlets)), "one object per publisher, as decoded from the rows"
 
 
 def test_a_rebuild_keys_trusted_files_from_the_cache_until_the_key_prefix_changes(
