@@ -130,6 +130,8 @@ def run_build(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else (args.cache or default_cache_dir(args.output))
     result = build(args.input, args.output, config, progress=_progress("Cleaning articles"), cache_dir=cache,
                    jobs=args.jobs)
+    if getattr(args, "keep", None) is not None:  # the command exits next: its end frees the archive at once
+        args.keep.append(result)
     _print_problems(result)
     if args.report:
         args.report.write_text(json.dumps(report_json(result), ensure_ascii=False, indent=2) + "\n",
@@ -151,9 +153,10 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_INPUT_ERRORS if result.errors else EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: arguments → exit code."""
+def main(argv: list[str] | None = None, keep: list[object] | None = None) -> int:
+    """Entry point: arguments (+ a list to keep what a build made in, for a caller about to exit) → exit code."""
     args = _parser().parse_args(argv)
+    args.keep = keep
     if not args.input.is_dir():
         print(f"error: the archive folder {args.input} does not exist; pass --input FOLDER", file=sys.stderr)
         return EXIT_USAGE
@@ -167,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """The `newsarchive` command: main(), then exit at once, without freeing the archive object by
-    object (2.5 s at 100,000 articles). Every file is written and closed, every pool shut down by then."""
-    code = main()
+    object (2.5 s at 100,000 articles; 0.2 s even when it is only let go as the build returns, so it is
+    kept to the end). Every file is written and closed, every pool shut down by then."""
+    kept: list[object] = []
+    code = main(keep=kept)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.build import BuildResult
 from generator.cli import main
 from generator.config import ConfigError, parse_config
 
@@ -113,3 +114,10 @@ def test_config_strings_lose_characters_html_and_xml_cannot_carry() -> None:
     assert config.title == "存档"
     assert config.sources == {"x.org": "名"}
     assert config.tags.stop == ("停",)
+
+
+def test_main_keeps_what_the_build_made_for_a_caller_about_to_exit(tmp_path: Path) -> None:
+    kept: list[object] = []
+    assert main(["build", "--input", str(SEEDS), "--output", str(tmp_path / "site"), "--quiet"], keep=kept) == 0
+    [result] = kept
+    assert isinstance(result, BuildResult) and len(result.archive.articles) == 3
