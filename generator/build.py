@@ -27,6 +27,7 @@ from generator.search import Indexer, index_is_current, memory_is_tight, page_bu
 from generator.writer import Checkpoint, WriteReport, live_folder, mirror_first, output_lock, prepare, publish
 
 CACHE_FILE = "cache.sqlite3"
+COMPILED_TEMPLATES = "templates"  # folder in the cache folder where Jinja keeps compiled templates
 EARLY_INDEX = "pagefind-early"  # folder beside the generations where a rebuild indexes its shards early
 
 
@@ -170,7 +171,7 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
             contextlib.ExitStack() as stack:
         gathered = gather(input_dir, config, cache, jobs, progress)
         archive = archive_of(gathered, config, cache)
-        renderer = SiteRenderer(archive, config, cache, templates_dir)
+        renderer = SiteRenderer(archive, config, cache, templates_dir, cache.path.parent / COMPILED_TEMPLATES)
         loaded()
         cache.keep_only_feed_entries(renderer.kept_entries.keys.values())
         live = live_folder(output_dir)

@@ -84,9 +84,26 @@ def links_from(page_file: str) -> Callable[[str], str]:
     return link
 
 
-def make_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
-    """Templates folder → a Jinja environment: autoescaped, strict about undefined names."""
+def compiled_templates(folder: Path, code: str) -> jinja2.BytecodeCache:
+    """A folder + the fingerprint of the page code → a cache of compiled templates kept there (those of other
+    code removed): a rebuild that renders a few pages compiled a dozen templates first, 0.07 s.
+
+    Jinja checks a template's source, not the environment's options or its own version, so the
+    files are named after the code fingerprint, which covers those (render.py, the libraries, Python).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.cache"):
+        if not stale.name.startswith(f"{code}-"):
+            stale.unlink(missing_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder), f"{code}-%s.cache")
+
+
+def make_environment(templates_dir: Path = TEMPLATES_DIR, compiled: jinja2.BytecodeCache | None = None,
+                     ) -> jinja2.Environment:
+    """Templates folder (+ a cache of compiled templates) → a Jinja environment: autoescaped, strict about
+    undefined names."""
     env = jinja2.Environment(
+        bytecode_cache=compiled,
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -200,7 +217,8 @@ def article_marks(archive: Archive) -> Marks:
 class SiteRenderer:
     """Renders every page of one archive; holds only the environment and shared template values."""
 
-    def __init__(self, archive: Archive, config: Config, store: ContentStore, templates_dir: Path = TEMPLATES_DIR):
+    def __init__(self, archive: Archive, config: Config, store: ContentStore, templates_dir: Path = TEMPLATES_DIR,
+                 compiled_dir: Path | None = None):
         self.archive = archive
         self.config = config
         # An article's page and its Markdown copy are rendered one after the other from one Content:
@@ -211,7 +229,8 @@ class SiteRenderer:
         # Everything every page depends on: the code, the templates and assets, the config.
         code = code_fingerprint(PAGE_MODULES, PAGE_LIBRARIES, leave_out=("writer",))
         self.site_fingerprint = f"{code}:{folder_fingerprint(templates_dir)}:{config!r}"
-        self.env = make_environment(templates_dir)
+        compiled = None if compiled_dir is None else compiled_templates(compiled_dir, code)
+        self.env = make_environment(templates_dir, compiled)
         lang = config.language
         self.env.filters["day"] = lambda moment: format_day(moment, lang)
         self.env.filters["datetime"] = lambda moment: format_time(moment, lang)

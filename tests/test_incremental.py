@@ -19,6 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import jinja2
 import pytest
 from bs4 import BeautifulSoup
 from hypothesis import given
@@ -26,7 +27,7 @@ from hypothesis import strategies as st
 
 from generator import archive as archive_stage
 from generator import render, tagging, taxonomy
-from generator.build import CACHE_FILE, build
+from generator.build import CACHE_FILE, COMPILED_TEMPLATES, build
 from generator.cache import ARTICLE_CONFIG_FIELDS
 from generator.config import Config, parse_config
 from generator.enrich import process
@@ -182,6 +183,29 @@ def test_a_rebuild_tags_again_only_the_months_whose_articles_changed(archive: Pa
     june = [a for a in first.archive.articles if a.captured.month == 6]
     assert len(tagged) == len(june) < len(first.archive.articles), "only June is tagged again"
     assert [a.tags for a in second.archive.articles] == [a.tags for a in first.archive.articles]
+
+
+def test_a_rebuild_renders_from_templates_compiled_by_the_build_before(archive: Path, tmp_path: Path, config: Config,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache")
+    compiled = tmp_path / "cache" / COMPILED_TEMPLATES
+    (compiled / "0123456789abcdef-other-code.cache").write_bytes(b"compiled by other code")
+    compiles: list[str] = []
+    real = jinja2.Environment.compile
+
+    def counted(env: jinja2.Environment, source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiles.append(name)
+        return real(env, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    new_article(archive, "noon.txt", "六月六日的新闻", "https://www.voachinese.com/a/noon.html", 1717646400000,
+                "金正恩。")
+    result = build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache")
+    assert result.written is not None and result.written.rendered > 5 and compiles == []
+    assert not (compiled / "0123456789abcdef-other-code.cache").exists() and len(list(compiled.glob("*.cache"))) > 5
+    build(archive, tmp_path / "fresh", config)
+    assert site_snapshot(tmp_path / "site") == site_snapshot(tmp_path / "fresh")
+    assert compiles, "without a cache, the templates are compiled"
 
 
 def test_removed_article_leaves_no_page_behind(archive: Path, tmp_path: Path, config: Config) -> None:
