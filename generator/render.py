@@ -14,7 +14,7 @@ import itertools
 import json
 import posixpath
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,6 +42,7 @@ from generator.search import capture_day, pages_folder, plan_shards
 from generator.urls import absolute_url, relative_url
 
 Page = PlannedFile
+Lazy = Callable[[Callable[[str], str]], Any]  # a page's url() → a value made only when the page renders
 Contents = Callable[[str], Content]  # article content key → its HTML and Markdown
 Html = Callable[[str], str]  # article content key → its HTML alone (a feed entry's content)
 
@@ -82,6 +83,11 @@ def links_from(page_file: str) -> Callable[[str], str]:
         return up + relative_url("index.html", target)
 
     return link
+
+
+def _unlinked(make: Callable[[str], Any], key: str, url: Callable[[str], str]) -> Any:
+    """A lazy value that needs no links: a function + its key (+ the page's url(), unused) → make(key)."""
+    return make(key)
 
 
 def compiled_templates(folder: Path, code: str) -> jinja2.BytecodeCache:
@@ -175,9 +181,29 @@ def month_link(month: Month | None) -> Month | None:
     return None if month is None else Month(month.year, month.month, ())
 
 
-def group_by_day(articles: tuple[Article, ...] | list[Article]) -> list[tuple[date, list[Article]]]:
-    """Articles, newest first → [(day, articles of that day)], newest day first."""
-    return [(day, list(group)) for day, group in itertools.groupby(articles, key=lambda a: a.captured.date())]
+# One line of a timeline: lang, capture time (ISO 8601), "HH:MM", link, title, publisher, summary,
+# [(tag, link)] of the tags that have a page.
+TimelineRow = tuple[str, str, str, str, str, str, str, list[tuple[str, str]]]
+
+
+def timeline_days(articles: Sequence[Article], tag_links: Callable[..., list[tuple[str, str]]],
+                  url: Callable[[str], str]) -> list[tuple[date, list[TimelineRow]]]:
+    """Articles newest first + the site's tag_links + a page's url() → [(day, what each of its lines shows)],
+    newest day first.
+
+    The values are looked up here, not in the template: Jinja's attribute lookups and calls (and a
+    macro call per line) took four times as long, and a month page holds thousands of lines.
+    """
+    days = []
+    for day, group in itertools.groupby(articles, key=lambda a: a.captured.date()):
+        rows = []
+        for article in group:
+            captured = article.captured
+            tags = [(name, url(path)) for name, path in tag_links(article.tags, True)]
+            rows.append((article.lang, captured.isoformat(), f"{captured.hour:02d}:{captured.minute:02d}",
+                         url(article.path), article.title, article.outlet.name, article.summary, tags))
+        days.append((day, rows))
+    return days
 
 
 def day_runs(articles: tuple[Article, ...], start: int, end: int) -> list[tuple[str, int, int]] | None:
@@ -257,22 +283,27 @@ class SiteRenderer:
         return PlannedFile(path, fingerprint(self.site_fingerprint, f"{kind}\0{path}", values, self.marks), make)
 
     def page(self, template: str, page_file: str, canonical_path: str,
-             lazy: dict[str, Callable[[], Any]] | None = None, **values: Any) -> Page:
-        """One template + its values (+ values made only when rendering) → the planned page.
+             lazy: dict[str, Lazy] | None = None, **values: Any) -> Page:
+        """One template + its values (+ values made only when rendering, from the page's url()) → the planned page.
 
         Only `values` are fingerprinted, so a lazy value must follow from them: an article's content
         (its content key is in its mark), or a grouping of articles that are among the values.
         """
 
         def render() -> bytes:
-            loaded = {name: load() for name, load in (lazy or {}).items()}
             # url(target): a link relative to this page (the 404 page, served at any depth, brings its own).
+            url = links_from(page_file)
+            loaded = {name: load(url) for name, load in (lazy or {}).items()}
             html = self.env.get_template(template).render(
-                {**self.shared, "url": links_from(page_file), **values, **loaded,
+                {**self.shared, "url": url, **values, **loaded,
                  "canonical": absolute_url(self.config.base_url, canonical_path)})
             return html.encode("utf-8")
 
         return self.plan(f"{template}\0{canonical_path}", page_file, values, render)
+
+    def timeline(self, articles: Sequence[Article]) -> Lazy:
+        """Articles newest first → the lazy value of a page's timeline of them (timeline_days)."""
+        return functools.partial(timeline_days, articles, self.shared["tag_links"])
 
     def front_page(self) -> Page:
         """The timeline: the newest articles grouped by day."""
@@ -281,7 +312,7 @@ class SiteRenderer:
         if len(self.archive.articles) > len(latest) and latest:
             last = latest[-1].captured
             older_month = next((m for m in self.archive.months if (m.year, m.month) <= (last.year, last.month)), None)
-        return self.page("index.html", "index.html", "", lazy={"days": functools.partial(group_by_day, latest)},
+        return self.page("index.html", "index.html", "", lazy={"days": self.timeline(latest)},
                          latest=latest, older_month=month_link(older_month), total=len(self.archive.articles))
 
     def archive_index(self) -> Page:
@@ -300,7 +331,7 @@ class SiteRenderer:
             newer = months[i - 1] if i > 0 else None
             older = months[i + 1] if i + 1 < len(months) else None
             yield self.page("month.html", month.path + "index.html", month.path,
-                            lazy={"days": functools.partial(group_by_day, month.articles)},
+                            lazy={"days": self.timeline(month.articles)},
                             month=month, newer=month_link(newer), older=month_link(older))
 
     def same_source_neighbours(self) -> dict[int, tuple[Article | None, Article | None]]:
@@ -331,7 +362,7 @@ class SiteRenderer:
                 newer = articles[i - 1] if i > 0 else None
                 older = articles[i + 1] if i + 1 < len(articles) else None
                 source_newer, source_older = same_source[id(article)]
-                content = {"content": functools.partial(self.contents, article.content_key)}
+                content = {"content": functools.partial(_unlinked, self.contents, article.content_key)}
                 yield self.page("article.html", article.path + "index.html", article.path, lazy=content,
                                 article=article, newer=newer, older=older,
                                 source_newer=source_newer, source_older=source_older)
