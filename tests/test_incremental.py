@@ -32,7 +32,7 @@ from generator.cache import ARTICLE_CONFIG_FIELDS
 from generator.config import Config, parse_config
 from generator.enrich import process
 from generator.reader import parse_article
-from generator.writer import WriteError, _write_atomically, output_lock
+from generator.writer import WriteError, _write_atomically, _write_into_generation, output_lock
 from tests.conftest import SEEDS, TEST_CONFIG_TOML, site_snapshot
 from tests.messy import messy_archive, write_archive
 
@@ -626,3 +626,18 @@ def test_a_file_is_written_as_a_new_file_even_over_a_leftover_temporary(tmp_path
     deep = tmp_path / "site" / "a" / "b" / "index.md"
     _write_atomically(deep, [b"in ", b"pieces"])
     assert deep.read_bytes() == b"in pieces"
+
+
+def test_a_page_over_a_file_linked_with_the_live_site_replaces_it_and_a_new_one_is_written_in_place(
+        tmp_path: Path) -> None:
+    live = tmp_path / "live.html"
+    live.write_bytes(b"live page")
+    linked = tmp_path / "site" / "linked.html"
+    linked.parent.mkdir()
+    os.link(live, linked)  # as the other generation shares unchanged files with the live one
+    _write_into_generation(linked, b"changed page")
+    assert linked.read_bytes() == b"changed page" and live.read_bytes() == b"live page"
+    fresh = tmp_path / "site" / "new" / "folder" / "index.html"
+    _write_into_generation(fresh, b"new page")
+    assert fresh.read_bytes() == b"new page" and fresh.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in fresh.parent.iterdir()) == ["index.html"], "no temporary file was made"
