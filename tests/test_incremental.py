@@ -96,22 +96,33 @@ def test_editing_one_article_changes_only_the_pages_that_show_it(archive: Path, 
     assert second.shards_indexed == 1
 
 
+def planned_pages(monkeypatch: pytest.MonkeyPatch, template: str) -> list[str]:
+    """→ a list that collects, from now on, the page files planned from one template."""
+    planned: list[str] = []
+    page = render.SiteRenderer.page
+
+    def recording(self: render.SiteRenderer, name: str, page_file: str, *args: Any, **values: Any) -> Any:
+        if name == template:
+            planned.append(page_file)
+        return page(self, name, page_file, *args, **values)
+
+    monkeypatch.setattr(render.SiteRenderer, "page", recording)
+    return planned
+
+
+def add_noon_article(archive: Path) -> None:
+    """Add an article of June 6, 2024, 12:00 in Shanghai: between the extra articles of June 6 and June 7
+    (same publisher)."""
+    new_article(archive, "noon.txt", "六月六日的新闻", "https://www.voachinese.com/a/noon.html", 1717646400000,
+                "金正恩。")
+
+
 def test_a_new_article_plans_again_only_the_article_pages_of_the_days_whose_links_it_changes(
         archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "site"
     build(archive, site, config, cache_dir=tmp_path / "cache")
-    planned: list[str] = []
-    page = render.SiteRenderer.page
-
-    def recording(self: render.SiteRenderer, template: str, page_file: str, *args: Any, **values: Any) -> Any:
-        if template == "article.html":
-            planned.append(page_file)
-        return page(self, template, page_file, *args, **values)
-
-    monkeypatch.setattr(render.SiteRenderer, "page", recording)
-    # June 6, 2024, 12:00 in Shanghai: between the extra articles of June 6 and June 7 (same publisher).
-    new_article(archive, "noon.txt", "六月六日的新闻", "https://www.voachinese.com/a/noon.html", 1717646400000,
-                "金正恩。")
+    planned = planned_pages(monkeypatch, "article.html")
+    add_noon_article(archive)
     second = build(archive, site, config, cache_dir=tmp_path / "cache")
     articles = second.archive.articles
     i = next(n for n, a in enumerate(articles) if a.source_file == "noon.txt")
@@ -134,17 +145,8 @@ def test_a_new_article_plans_again_only_the_listings_of_its_tags_and_its_publish
         archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "site"
     first = build(archive, site, config, cache_dir=tmp_path / "cache")
-    planned: list[str] = []
-    page = render.SiteRenderer.page
-
-    def recording(self: render.SiteRenderer, template: str, page_file: str, *args: Any, **values: Any) -> Any:
-        if template == "listing.html":
-            planned.append(page_file)
-        return page(self, template, page_file, *args, **values)
-
-    monkeypatch.setattr(render.SiteRenderer, "page", recording)
-    new_article(archive, "noon.txt", "六月六日的新闻", "https://www.voachinese.com/a/noon.html", 1717646400000,
-                "金正恩。")
+    planned = planned_pages(monkeypatch, "listing.html")
+    add_noon_article(archive)
     second = build(archive, site, config, cache_dir=tmp_path / "cache")
     noon = next(a for a in second.archive.articles if a.source_file == "noon.txt")
     before = {t.path: t.articles for t in first.archive.tags}
@@ -198,8 +200,7 @@ def test_a_rebuild_renders_from_templates_compiled_by_the_build_before(archive: 
         return real(env, source, name, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counted)
-    new_article(archive, "noon.txt", "六月六日的新闻", "https://www.voachinese.com/a/noon.html", 1717646400000,
-                "金正恩。")
+    add_noon_article(archive)
     result = build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache")
     assert result.written is not None and result.written.rendered > 5 and compiles == []
     assert not (compiled / "0123456789abcdef-other-code.cache").exists() and len(list(compiled.glob("*.cache"))) > 5
