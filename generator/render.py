@@ -38,7 +38,7 @@ from generator.fingerprint import (
 )
 from generator.i18n import STRINGS, format_day, format_time, month_title
 from generator.models import Archive, Article, Content, Month
-from generator.search import capture_day, pages_folder, plan_shards
+from generator.search import Shard, capture_day, pages_folder, plan_shards
 from generator.urls import absolute_url, relative_url
 
 Page = PlannedFile
@@ -63,6 +63,16 @@ SITEMAP_MAX_URLS = 50_000
 PAGE_MODULES = ("render", "feeds", "jsonfeed", "taxonomy", "search")
 PAGE_LIBRARIES = ("jinja2", "markupsafe", "feedgen", "lxml")
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def page_code() -> str:
+    """→ the fingerprint of the code (and libraries, and Python) that makes pages, feeds and the search index."""
+    return code_fingerprint(PAGE_MODULES, PAGE_LIBRARIES, leave_out=("writer",))
+
+
+def site_fingerprint(config: Config, templates_dir: Path = TEMPLATES_DIR) -> str:
+    """Config + templates folder → what every page depends on: the code, the templates and assets, the config."""
+    return f"{page_code()}:{folder_fingerprint(templates_dir)}:{config!r}"
 
 
 def links_from(page_file: str) -> Callable[[str], str]:
@@ -244,7 +254,7 @@ class SiteRenderer:
     """Renders every page of one archive; holds only the environment and shared template values."""
 
     def __init__(self, archive: Archive, config: Config, store: ContentStore, templates_dir: Path = TEMPLATES_DIR,
-                 compiled_dir: Path | None = None):
+                 compiled_dir: Path | None = None, shards: tuple[Shard, ...] | None = None):
         self.archive = archive
         self.config = config
         # An article's page and its Markdown copy are rendered one after the other from one Content:
@@ -252,10 +262,8 @@ class SiteRenderer:
         self.contents: Contents = functools.lru_cache(maxsize=2)(functools.partial(store.content, search_text=False))
         self.html: Html = store.html  # a feed entry's content
         self.templates_dir = templates_dir
-        # Everything every page depends on: the code, the templates and assets, the config.
-        code = code_fingerprint(PAGE_MODULES, PAGE_LIBRARIES, leave_out=("writer",))
-        self.site_fingerprint = f"{code}:{folder_fingerprint(templates_dir)}:{config!r}"
-        compiled = None if compiled_dir is None else compiled_templates(compiled_dir, code)
+        self.site_fingerprint = site_fingerprint(config, templates_dir)
+        compiled = None if compiled_dir is None else compiled_templates(compiled_dir, page_code())
         self.env = make_environment(templates_dir, compiled)
         lang = config.language
         self.env.filters["day"] = lambda moment: format_day(moment, lang)
@@ -274,7 +282,8 @@ class SiteRenderer:
             "json_ld": lambda article, canonical: script_json(article_json_ld(article, canonical)),
             **taxonomy.template_globals(archive),  # tag_links, source_path
         }
-        self.shards = plan_shards(archive, config.language, self.site_fingerprint)  # parts of the search index
+        # Parts of the search index (the build plans them first, to start indexing sooner).
+        self.shards = plan_shards(archive, config.language, self.site_fingerprint) if shards is None else shards
         self.marks = article_marks(archive)
         self.kept_entries = kept_entries(archive, self.marks, self.site_fingerprint, store)  # feed entries
 

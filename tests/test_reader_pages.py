@@ -520,7 +520,7 @@ def test_a_months_search_shards_are_indexed_while_older_months_and_the_feeds_sti
 
 def test_a_rebuild_with_one_services_pages_to_index_starts_pagefind_before_any_page_is_written(
         tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import search
+    from generator import render, search
     from generator.build import EARLY_INDEX
 
     archive, site, cache = tmp_path / "archive", tmp_path / "site", tmp_path / "cache"
@@ -535,6 +535,12 @@ def test_a_rebuild_with_one_services_pages_to_index_starts_pagefind_before_any_p
         real_index(self, shard, records, language, output)  # type: ignore[arg-type]
 
     monkeypatch.setattr(search._Pagefind, "index", index)
+    events: list[str] = []
+    real_start, real_renderer = search.Indexer.start_early, render.SiteRenderer.__init__
+    monkeypatch.setattr(search.Indexer, "start_early",
+                        lambda self, *args: events.append("early start") or real_start(self, *args))
+    monkeypatch.setattr(render.SiteRenderer, "__init__",
+                        lambda self, *args: events.append("renderer") or real_renderer(self, *args))
     for day, early in ((9, True), (10, False)):  # an article added to the newest month, twice
         if not early:  # more pages to index than one service holds: they wait for their month's pages
             monkeypatch.setattr(search, "SERVICE_PAGES", 0)
@@ -542,9 +548,11 @@ def test_a_rebuild_with_one_services_pages_to_index_starts_pagefind_before_any_p
             f"<!--{1717900000000 + day * 3_600_000}-->\n[六月新增的文章{day}](https://example.com/news/june-{day}.html)"
             "\n------\n\n<p>六月的新闻正文，用来测试提前开始的搜索索引。</p>\n", encoding="utf-8")
         indexed_into.clear()
+        events.clear()
         result = build(archive, site, config, cache_dir=cache)
         assert result.shards_indexed == 1
         assert indexed_into == ([staging] if early else [site.resolve() / BUNDLE]), indexed_into
+        assert events == ["early start", "renderer"], "tried before the renderer's set-up (0.3 s at 100k)"
         assert not staging.exists()
         fresh = tmp_path / f"fresh-{day}"
         build(archive, fresh, config)
