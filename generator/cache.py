@@ -38,7 +38,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from generator import codec
 from generator.config import Config
@@ -216,12 +216,7 @@ class Cache:
             # Most of the table (a first rebuild): one scan beats hundreds of lookups by key.
             rows: Iterable[tuple[str, object]] = self.db.execute(f"SELECT key, {column} FROM outcomes")
         else:
-            ordered = sorted(wanted)
-            chunks = (ordered[start : start + 500] for start in range(0, len(ordered), 500))
-            rows = itertools.chain.from_iterable(
-                self.db.execute(f"SELECT key, {column} FROM outcomes WHERE key IN ({','.join('?' * len(chunk))})",
-                                chunk)
-                for chunk in chunks)
+            rows = _by_key(self.db, f"SELECT key, {column} FROM outcomes", wanted)
         return ((key, value) for key, value in rows if key in wanted)
 
     def keep_bucketed(self, outcomes: Mapping[str, Outcome]) -> None:
@@ -284,13 +279,7 @@ class Cache:
 
     def feed_entries(self, keys: Iterable[str]) -> dict[str, bytes]:
         """Entry keys → {key: the entry's bytes} for those kept."""
-        ordered = sorted(keys)
-        found: dict[str, bytes] = {}
-        for start in range(0, len(ordered), 500):
-            chunk = ordered[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(self.db.execute(f"SELECT key, data FROM feed_entries WHERE key IN ({marks})", chunk))
-        return found
+        return dict(_by_key(self.db, "SELECT key, data FROM feed_entries", keys))
 
     def keep_feed_entries(self, entries: Mapping[str, bytes]) -> None:
         """{entry key: the entry's bytes} → kept (committed together)."""
@@ -380,6 +369,15 @@ class Cache:
     def close(self) -> None:
         """Close the database."""
         self.db.close()
+
+
+def _by_key(db: sqlite3.Connection, select: str, keys: Iterable[str]) -> Iterator[tuple[str, Any]]:
+    """A connection + a SELECT of (key, value) from a table + keys → the rows of those keys, looked up
+    500 at a time (SQLite's limit on parameters is 999 in older versions)."""
+    ordered = sorted(keys)
+    return itertools.chain.from_iterable(
+        db.execute(f"{select} WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+        for chunk in (ordered[start : start + 500] for start in range(0, len(ordered), 500)))
 
 
 def bucket_of(outcome: Outcome) -> str:

@@ -125,7 +125,17 @@ def _write_atomically(target: Path, data: bytes | Iterable[bytes]) -> None:
     temporary file beside it and a rename: a new file, never the old one rewritten in place, which
     may be a hard link shared with the live generation."""
     temporary = target.with_name(f".tmp-{target.name}")  # one build at a time writes a site (output_lock)
-    fd = _new_file(temporary)
+    _fill(_new_file(temporary), temporary, data)
+    try:
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _fill(fd: int, path: Path, data: bytes | Iterable[bytes]) -> None:
+    """A new file's descriptor + its path + bytes (or pieces of them) → written, readable by all, and closed;
+    on failure the file is removed."""
     try:
         with os.fdopen(fd, "wb") as handle:
             if hasattr(os, "fchmod"):  # readable by the web server whatever the umask (Windows has no modes)
@@ -134,9 +144,8 @@ def _write_atomically(target: Path, data: bytes | Iterable[bytes]) -> None:
                 handle.write(data)
             else:
                 handle.writelines(data)
-        os.replace(temporary, target)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
         raise
 
 
@@ -151,14 +160,7 @@ def _write_into_generation(target: Path, data: bytes) -> None:
     except FileExistsError:
         _write_atomically(target, data)
         return
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if hasattr(os, "fchmod"):  # readable by the web server whatever the umask (Windows has no modes)
-                os.fchmod(fd, 0o644)
-            handle.write(data)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    _fill(fd, target, data)
 
 
 def _link_atomically(source: Path, target: Path) -> None:
