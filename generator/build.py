@@ -193,7 +193,7 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
             if live is not None:
                 indexer.start_early(live.parent / EARLY_INDEX, live)  # beside the generations
 
-        renderer = SiteRenderer(archive, config, cache, templates_dir, cache.path.parent / COMPILED_TEMPLATES, shards)
+        renderer = SiteRenderer(archive, config, cache, shards, templates_dir, cache.path.parent / COMPILED_TEMPLATES)
         loaded()
         cache.keep_only_feed_entries(renderer.kept_entries.keys.values())
         prepared = prepare(site_files(renderer, checkpoint, memory_is_tight(peak_bytes())), output_dir)

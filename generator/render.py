@@ -38,7 +38,7 @@ from generator.fingerprint import (
 )
 from generator.i18n import STRINGS, format_day, format_time, month_title
 from generator.models import Archive, Article, Content, Month
-from generator.search import Shard, capture_day, pages_folder, plan_shards
+from generator.search import Shard, capture_day, pages_folder
 from generator.urls import absolute_url, relative_url
 
 Page = PlannedFile
@@ -253,8 +253,8 @@ def article_marks(archive: Archive) -> Marks:
 class SiteRenderer:
     """Renders every page of one archive; holds only the environment and shared template values."""
 
-    def __init__(self, archive: Archive, config: Config, store: ContentStore, templates_dir: Path = TEMPLATES_DIR,
-                 compiled_dir: Path | None = None, shards: tuple[Shard, ...] | None = None):
+    def __init__(self, archive: Archive, config: Config, store: ContentStore, shards: tuple[Shard, ...],
+                 templates_dir: Path = TEMPLATES_DIR, compiled_dir: Path | None = None):
         self.archive = archive
         self.config = config
         # An article's page and its Markdown copy are rendered one after the other from one Content:
@@ -282,8 +282,8 @@ class SiteRenderer:
             "json_ld": lambda article, canonical: script_json(article_json_ld(article, canonical)),
             **taxonomy.template_globals(archive),  # tag_links, source_path
         }
-        # Parts of the search index (the build plans them first, to start indexing sooner).
-        self.shards = plan_shards(archive, config.language, self.site_fingerprint) if shards is None else shards
+        # Parts of the search index (search.plan_shards; the build plans them first, to start indexing sooner).
+        self.shards = shards
         self.marks = article_marks(archive)
         self.kept_entries = kept_entries(archive, self.marks, self.site_fingerprint, store)  # feed entries
 
