@@ -16,9 +16,10 @@ GOOD = "<!--1717807142000-->\n[标题](https://example.com/a/1.html)\n------\n\n
 # file name → (content, the "file:line: severity: message" start check must print for it)
 BROKEN = {
     "no_time.txt": (b"[t](https://example.com/x)\n------\n\n<p>x</p>\n",
-                    "no_time.txt:1: error: expected the capture time"),
-    "seconds.txt": (b"<!--1717807142-->\n[t](https://example.com/x)\n------\n\n<p>x</p>\n",
-                    "seconds.txt:1: error: capture time 1717807142 is not a date"),
+                    "no_time.txt:1: error: the file has no capture time <!--EPOCH_MILLISECONDS--> before its "
+                    "title line, and no other date was found"),
+    "nan.txt": (b"<!--NaN-->\n[t](https://example.com/x)\n------\n\n<p>x</p>\n",
+                "nan.txt:1: error: the capture time 'NaN' is not a number, and no other date was found"),
     "no_title.txt": (b"<!--1717807142000-->\n\njust text\n------\n",
                      "no_title.txt:3: error: expected the title line"),
     "no_underline.txt": (b"<!--1717807142000-->\n[t](https://example.com/x)\n<p>body</p>\n",
