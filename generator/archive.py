@@ -75,7 +75,7 @@ def merge_captures(captures: list[Article]) -> tuple[Article, list[Duplicate]]:
         winner, captured=latest.captured, published=published, slug=latest.slug, path=latest.path,
         identity=latest.identity, entry_id=latest.entry_id)
     dropped = [Duplicate(c.source_file, winner.source_file, winner.story, c.captured, c.text_length,
-                         winner.text_length) for c in captures[1:]]
+                         winner.text_length, winner.captured) for c in captures[1:]]
     return merged, dropped
 
 

@@ -46,6 +46,7 @@ EMBED_ATTRIBUTES = {
 EMBED_MARKERS = tuple(f"<{name}" for name in EMBED_TAGS)  # in nh3's output: tag names are lower case there
 LAZY_MARKERS = ("data-src", "data-original", "data-cfsrc", "data-lazy-src", "srcset")
 ARROW = "▶"
+_VOID = frozenset({"embed", "source", "param"})  # elements that hold nothing in HTML
 
 _FRAME_TAG = re.compile(r"<(/?)iframe(?=[\s/>])", re.IGNORECASE)
 _GIST_SCRIPT = re.compile(r"""<script\b[^>]*?\bsrc\s*=\s*["']?((?:https?:)?//gist\.github\.com/[^"'\s>]+)[^>]*>""",
@@ -281,6 +282,10 @@ def convert(root: Tag, soup: BeautifulSoup, base_url: str, embeds: bool, lazy: b
             shown.add(str(img["src"]))
     linked = 0
     if embeds:
+        for tag in reversed(found):
+            if tag.name in _VOID and tag.contents:  # libxml2 nests what follows a void <embed> inside it
+                for child in reversed(tag.contents):
+                    tag.insert_after(child.extract())
         for tag in found:
             if tag.name in EMBEDS and tag.parent is not None and not any(
                     parent.name in EMBEDS for parent in tag.parents):

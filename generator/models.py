@@ -169,6 +169,7 @@ class Duplicate:
     dropped_captured: datetime | None = None  # when the dropped capture was made
     dropped_length: int = 0  # characters of text in the dropped capture
     kept_length: int = 0  # characters of text in the kept one
+    kept_captured: datetime | None = None  # when the kept capture was made (the article's own date may be later)
 
     def __str__(self) -> str:
         return (

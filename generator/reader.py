@@ -306,11 +306,13 @@ def is_jekyll_site(folder: Path) -> bool:
 
 def _is_article(name: str, in_posts: bool, site: bool) -> bool:
     """A file name (+ whether it lies in a _posts folder, and whether the archive is a Jekyll site) → whether it
-    is an article file: a post (.md, .markdown, .html) in _posts or named YYYY-MM-DD-title, or a seed .txt
-    (in a Jekyll site: only in _posts, where robots.txt and the like are not)."""
+    is an article file: a seed .txt, or a post (.md, .markdown, .html) in _posts or named YYYY-MM-DD-title; in a
+    Jekyll site, only what lies in _posts (a dated page or robots.txt elsewhere is no post, as for Jekyll)."""
     lowered = name.lower()
+    if site and not in_posts:
+        return False
     if lowered.endswith(".txt"):
-        return in_posts or not site
+        return True
     return lowered.endswith(POST_SUFFIXES) and (in_posts or _POST_NAME.match(name) is not None)
 
 
