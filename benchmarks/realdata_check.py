@@ -25,24 +25,25 @@ import statistics
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import lxml.html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator.archive import merge_duplicates  # noqa: E402
-from generator.config import Config  # noqa: E402
-from generator.embeds import ARROW  # noqa: E402
-from generator.enrich import process_file  # noqa: E402
-from generator.models import Article, Content, Processed, Skipped  # noqa: E402
-from generator.reader import scan_folder  # noqa: E402
+from generator.archive import merge_duplicates
+from generator.config import Config
+from generator.embeds import ARROW
+from generator.enrich import process_file
+from generator.models import Article, Content, Processed, Skipped
+from generator.reader import scan_folder
 
 _NAN = re.compile(rb"^\s*<!--\s*NaN\s*-->", re.MULTILINE)
 _FILE_DAY = re.compile(r"(?:^|/)(\d{4}-\d\d-\d\d)-")
 _LAZY = ("data-src", "data-original", "data-cfsrc", "data-lazy-src")
 _DATE_WORDS = ("capture time", "no other date", "date")
+_ZONE_SLACK = timedelta(hours=14)  # the largest UTC offset there is
 
 
 def embeds_in(body: str) -> tuple[int, int, list[str]]:
@@ -125,11 +126,10 @@ def main() -> int:
         if article is None or day is None:
             nan_off.append(f"{name}: {'skipped' if article is None else 'no date in its name'}")
             continue
-        file_day = datetime.fromisoformat(day.group(1)).replace(tzinfo=article.captured.tzinfo)
-        offset = article.captured.utcoffset() or timedelta()
-        # ± the time zone: the file-name day in UTC or in the site's zone, with a day's slack each way
-        if not (file_day - abs(offset) - timedelta(days=1) <= article.captured <= file_day + abs(offset) + timedelta(days=2)):
-            nan_off.append(f"{name}: dated {article.captured:%Y-%m-%d %H:%M}")
+        # On the file-name day, ± the time zone: within that UTC day widened by the largest offset, 14 hours.
+        day_start = datetime.fromisoformat(day.group(1)).replace(tzinfo=UTC)
+        if not day_start - _ZONE_SLACK <= article.captured < day_start + timedelta(days=1) + _ZONE_SLACK:
+            nan_off.append(f"{name}: dated {article.captured:%Y-%m-%d %H:%M %z}")
     accounted = len(kept) + len(duplicates) + len(skipped)
     sources = Counter(article.date_source for article in kept)
 
@@ -153,8 +153,9 @@ def main() -> int:
         print(f"  lost in {name}")
     print(f"lazy images (address only in data-src & co.): {lazy_in}, shown: {lazy_shown}")
     if cpu:
-        print(f"per-article CPU: median {statistics.median(cpu) * 1000:.1f} ms, mean {statistics.mean(cpu) * 1000:.1f} ms"
-              f" (first file {cpu[0] * 1000:.0f} ms, imports included)")
+        median, mean = statistics.median(cpu) * 1000, statistics.mean(cpu) * 1000
+        print(f"per-article CPU: median {median:.1f} ms, mean {mean:.1f} ms (first file {cpu[0] * 1000:.0f} ms, "
+              "imports included)")
     failed = accounted != len(files) or for_date or nan_off or shorter or lost
     return 1 if failed else 0
 

@@ -48,8 +48,8 @@ def test_real_wordpress_markup_keeps_every_embed_and_image() -> None:
 
 # embed markup → (href, text) of the link it becomes
 EMBEDS = {
-    "youtube-nocookie": ('<iframe src="https://www.youtube-nocookie.com/embed/abc123?rel=0" title="YouTube video player">'
-                         "</iframe>", ("https://www.youtube.com/watch?v=abc123",
+    "youtube-nocookie": ('<iframe src="https://www.youtube-nocookie.com/embed/abc123?rel=0" '
+                         'title="YouTube video player"></iframe>', ("https://www.youtube.com/watch?v=abc123",
                                        "▶ YouTube: https://www.youtube.com/watch?v=abc123")),
     "youtube-playlist": ('<iframe src="https://www.youtube.com/embed/videoseries?list=PL123"></iframe>',
                          ("https://www.youtube.com/playlist?list=PL123",

@@ -47,8 +47,8 @@ CHANGED = {
     ("https://www.iyouport.org/%e7%bd%91%e7%bb%9c%e6%b0%b4%e5%86%9b%e7%9a%84%e5%b8%83%e5%b1%80/", "网络水军的布局"):
         ("article-dc8528f7", "wang-luo-shui-jun-de-bu-ju"),
     # the only ASCII in the URL was a number → all digits before
-    ("https://www.iyouport.org/%e6%96%b0%e7%94%9f%e6%83%85%e6%8a%a5%e5%b7%a5%e5%85%b7%ef%bc%882%ef%bc%89/", "新生情报工具（2）"):
-        ("2", "xin-sheng-qing-bao-gong-ju-2"),
+    ("https://www.iyouport.org/%e6%96%b0%e7%94%9f%e6%83%85%e6%8a%a5%e5%b7%a5%e5%85%b7%ef%bc%882%ef%bc%89/",
+     "新生情报工具（2）"): ("2", "xin-sheng-qing-bao-gong-ju-2"),
     # one character
     ("https://example.org/%E6%99%AE%E4%BA%AC-a/", "普京"): ("a", "pu-jing-a"),
     # no URL, a Chinese title: from the title (phrases read right: 重庆 chongqing, 银行 yinhang)
