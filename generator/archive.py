@@ -71,9 +71,10 @@ def merge_captures(captures: list[Article]) -> tuple[Article, list[Duplicate]]:
     latest = max(captures, key=lambda a: (a.captured.timestamp(), a.source_file))
     first = min(captures, key=lambda a: (a.captured.timestamp(), a.source_file))
     published = min([*(a.published for a in captures if a.published is not None), first.captured], key=_timestamp)
-    merged = winner if winner is latest and published == winner.published else dataclasses.replace(
-        winner, captured=latest.captured, published=published, slug=latest.slug, path=latest.path,
-        identity=latest.identity, entry_id=latest.entry_id)
+    every = "\x1f".join(f"{c.source_file}\x1e{c.content_key}\x1e{c.captured.isoformat()}" for c in captures)
+    merged = dataclasses.replace(winner, captured=latest.captured, published=published, slug=latest.slug,
+                                 path=latest.path, identity=latest.identity, entry_id=latest.entry_id,
+                                 merged_from=short_hash(every, 16))
     dropped = [Duplicate(c.source_file, winner.source_file, winner.story, c.captured, c.text_length,
                          winner.text_length, winner.captured) for c in captures[1:]]
     return merged, dropped

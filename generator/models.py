@@ -157,6 +157,11 @@ class Article:
     # Tag candidates found in this article alone; per-article work
     # (generator.tags.extract_candidates), scored across the archive later.
     tag_candidates: TagCandidates = TagCandidates()
+    # For a story captured more than once: a digest of every capture (file, content key, capture time), which
+    # the merged article's dates, path and body are a function of ('' otherwise). Part of its mark in
+    # fingerprints (render.article_marks): its content key alone is the kept capture's, and a new capture
+    # that changes only its dates must still re-render its pages.
+    merged_from: str = ""
 
 
 @dataclass(frozen=True, slots=True)

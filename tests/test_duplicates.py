@@ -99,3 +99,20 @@ def test_the_report_lists_every_capture(tmp_path: Path) -> None:
     feed = (tmp_path / "site" / "feed.xml").read_text(encoding="utf-8")
     assert "<published>2024-06-08T08:39:02+08:00</published>" in feed
     assert "<updated>2024-06-10T08:39:02+08:00</updated>" in feed
+
+
+def test_a_new_capture_that_changes_only_the_dates_renders_the_page_again(tmp_path: Path) -> None:
+    folder, site, cache = tmp_path / "archive", tmp_path / "site", tmp_path / "cache"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(capture(1717807142000, "https://example.org/news/story", FULL))
+    args = ["build", "--input", str(folder), "--output", str(site), "--cache", str(cache), "--quiet"]
+    assert main(args) == 0
+    [page] = (site / "articles").rglob("index.html")
+    assert 'datetime="2024-06-08T08:39:02+08:00"' in page.read_text(encoding="utf-8")
+    # a stub captured an hour later the same day: same page address, same body, a new capture time
+    (folder / "b.txt").write_bytes(capture(1717810742000, "https://example.org/news/story/", ""))
+    assert main(args) == 0
+    [again] = (site / "articles").rglob("index.html")
+    assert again.relative_to(site) == page.relative_to(site)
+    text = again.read_text(encoding="utf-8")
+    assert "第19段" in text and 'datetime="2024-06-08T09:39:02+08:00"' in text
