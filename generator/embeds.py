@@ -167,6 +167,8 @@ def provider_link(address: str) -> tuple[str, str]:
     host = (parts.hostname or "").lower().removeprefix("www.")
     path, query = parts.path, parse_qs(parts.query)
     segments = [s for s in path.split("/") if s]
+    if host.endswith("embedly.com") and (shown := (query.get("url") or query.get("src") or [""])[0]):
+        return provider_link(shown)  # Medium's players: embedly's frame around the page it shows
     if host.endswith(("youtube.com", "youtube-nocookie.com", "youtu.be")):
         return "YouTube", _youtube((host, path, parts.query), query) or address
     if host.endswith("vimeo.com"):

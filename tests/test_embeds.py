@@ -159,6 +159,8 @@ def test_a_noscript_image_that_is_shown_nowhere_else_is_kept() -> None:
      ("SoundCloud", "https://w.soundcloud.com/player/?url=https%3A%2F%2Fapi.soundcloud.com%2Ftracks%2F823660696")),
     ("https://player.vimeo.com/video/76979871", ("Vimeo", "https://vimeo.com/76979871")),
     ("https://e.infogram.com/abc-def?src=embed", ("Infogram", "https://infogram.com/abc-def")),
+    ("https://cdn.embedly.com/widgets/media.html?src=https%3A%2F%2Fwww.youtube.com%2Fembed%2FXYZ&url=https%3A%2F%2F"
+     "www.youtube.com%2Fwatch%3Fv%3DXYZ&type=text%2Fhtml&schema=youtube", ("YouTube", "https://www.youtube.com/watch?v=XYZ")),
 ])
 def test_provider_links(address: str, expected: tuple[str, str]) -> None:
     assert provider_link(address) == expected

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator import cli
 from generator.config import Config
@@ -206,3 +208,24 @@ def test_build_and_check_read_a_jekyll_site(tmp_path: Path, capsys: pytest.Captu
                      "--quiet", "--no-cache"]) == 0
     pages = sorted(p.parent.name for p in (tmp_path / "out" / "articles").rglob("index.html"))
     assert pages == ["609383361b655f495f2d1d79", "geng-zi-nian-bafyreiabc", "putin-visit-7647600"]
+
+
+_yaml_lines = st.lists(st.one_of(
+    st.sampled_from(["title: \"a \\\" b\"", "date: 2021-05-11T00:00:00Z", "date: NaN", "from: https://x.org/%25E5",
+                     "tags: [ a, b ]", "tags: [", "- x", "  nested: 1", "title: &a x", "t: *a", "? complex",
+                     "categories: {a: b}", "title: !!binary aGk=", "url: /a.html", "author: [x]", "'", "\t", "..."]),
+    st.text(max_size=30)), max_size=8)
+
+
+@given(lines=_yaml_lines, body=st.sampled_from(["<p>x</p>", "<!--NaN-->\n[t](https://x.org/a)\n------\n\n<p>x</p>",
+                                                 "", "*md*"]))
+def test_any_front_matter_is_read_or_refused_with_its_line(lines: list[str], body: str) -> None:
+    data = "\n".join(["---", *lines, "---", body]).encode("utf-8", "surrogatepass")
+    try:
+        raw = parse_article("2021-05-11-x.md", data)
+    except ArticleError as error:
+        assert error.problem.message and error.problem.hint and error.problem.line >= 0
+        return
+    outcome, _ = process_file("2021-05-11-x.md", data, "", CONFIG)
+    assert isinstance(outcome, Processed | Skipped)
+    assert raw.captured_ms is None or raw.captured_ms > 0
