@@ -12,6 +12,7 @@ duplicate merge, and prints:
 - embeds (iframe, video, audio, object, embed, gist script) in the input with an address, and the
   `▶` links the articles have for them: 0 lost without a link; lazy images (an address only in data-src & co.)
   and how many of them have their image in the article;
+- the slugs: readable, or article-HASH, all digits, one character, percent-escape residue;
 - the CPU time of the per-article work, per file (median and mean).
 
 Exit status 1 when a check fails. Standard library plus the project itself; reads the folder, writes nothing.
@@ -44,6 +45,7 @@ _FILE_DAY = re.compile(r"(?:^|/)(\d{4}-\d\d-\d\d)-")
 _LAZY = ("data-src", "data-original", "data-cfsrc", "data-lazy-src")
 _DATE_WORDS = ("capture time", "no other date", "date")
 _ZONE_SLACK = timedelta(hours=14)  # the largest UTC offset there is
+_RESIDUE = re.compile(r"(?:^|-)[c-f][0-9a-f](?:-[89ab][0-9a-f])+(?:-|$)")
 
 
 def embeds_in(body: str) -> tuple[int, int, list[str]]:
@@ -74,6 +76,17 @@ def embeds_in(body: str) -> tuple[int, int, list[str]]:
         if (not src or src.startswith("data:")) and (found := next((img.get(n) for n in _LAZY if img.get(n)), None)):
             lazy.append(found)
     return addressed, unaddressed, lazy
+
+
+def slug_kind(slug: str) -> str:
+    """A slug → "readable", or what makes it unreadable."""
+    if re.fullmatch(r"article-[0-9a-f]{8}", slug):
+        return "article-HASH"
+    if slug.isdigit():
+        return "all digits"
+    if len(slug) < 2:
+        return "one character"
+    return "escape residue" if _RESIDUE.search(slug) else "readable"
 
 
 def main() -> int:
@@ -152,6 +165,8 @@ def main() -> int:
     for name in lost_in:
         print(f"  lost in {name}")
     print(f"lazy images (address only in data-src & co.): {lazy_in}, shown: {lazy_shown}")
+    slugs = Counter(slug_kind(article.slug) for article in kept)
+    print("slugs: " + ", ".join(f"{kind} {count}" for kind, count in slugs.most_common()))
     if cpu:
         median, mean = statistics.median(cpu) * 1000, statistics.mean(cpu) * 1000
         print(f"per-article CPU: median {median:.1f} ms, mean {mean:.1f} ms (first file {cpu[0] * 1000:.0f} ms, "
