@@ -48,6 +48,8 @@ EMBED_MARKERS = tuple(f"<{name}" for name in EMBED_TAGS)  # in nh3's output: tag
 LAZY_MARKERS = ("data-src", "data-original", "data-cfsrc", "data-lazy-src", "srcset")
 ARROW = "▶"
 _VOID = frozenset({"embed", "source", "param"})  # elements that hold nothing in HTML
+_FORBIDDEN_IN_HOST = frozenset("\x00\t\n\r #/<>?@[\\]^|%")  # the URL standard's forbidden host code points
+_WANTED = EMBED_TAGS | {"img"}  # what convert looks at
 
 _FRAME_TAG = re.compile(r"<(/?)iframe(?=[\s/>])", re.IGNORECASE)
 _GIST_SCRIPT = re.compile(r"""<script\b[^>]*?\bsrc\s*=\s*["']?((?:https?:)?//gist\.github\.com/[^"'\s>]+)[^>]*>""",
@@ -108,7 +110,17 @@ def _absolute(value: str, base_url: str) -> str:
             value = urljoin(base_url, value)
         except ValueError:
             return ""
-    return value if value.lower().startswith(("http://", "https://")) else ""
+    return value if value.lower().startswith(("http://", "https://")) and _usable_host(value) else ""
+
+
+def _usable_host(url: str) -> bool:
+    """An absolute URL → whether its host is one a browser (and nh3, which would drop the attribute) accepts:
+    not empty, and without a forbidden character, also when percent-encoded (`a%20b`)."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    return bool(host) and not any(ch in _FORBIDDEN_IN_HOST for ch in unquote(host))
 
 
 def _largest(srcset: str) -> str:
@@ -273,13 +285,13 @@ def convert(root: Tag, soup: BeautifulSoup, base_url: str, embeds: bool, lazy: b
     """A parsed body (+ its soup, the article's URL, and whether it holds embeds / lazy images) → the same with
     embeds as links, lazy images with their address, noscripts reduced to what they add; → how many embeds
     named something to link to. Every element of EMBED_TAGS is gone afterwards."""
-    wanted = EMBED_TAGS | {"img"} if lazy else EMBED_TAGS
-    found = [node for node in root.descendants if isinstance(node, Tag) and node.name in wanted]
+    found = [node for node in root.descendants if isinstance(node, Tag) and node.name in _WANTED]
     noscripts = [node for node in found if node.name == "noscript"]
     in_noscript = {id(img) for noscript in noscripts for img in noscript.find_all("img")}
     shown: set[str] = set()
     for img in (node for node in found if node.name == "img"):
-        fix_lazy_image(img, base_url)
+        if lazy:
+            fix_lazy_image(img, base_url)
         if id(img) not in in_noscript and img.get("src"):
             shown.add(str(img["src"]))
     linked = 0

@@ -108,7 +108,8 @@ def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = 
     if not raw.title.strip():
         warnings.append(Problem(raw.source_file, raw.body_line - 2 if raw.body_line > 2 else 2,
                                 f"the title is empty; showing {title!r} instead",
-                                "write the title between the square brackets", "warning"))
+                                "write the title between the square brackets, or as title: in the front matter",
+                                "warning"))
     if not body.text and body.lead_image is None:
         warnings.append(Problem(raw.source_file, raw.body_line, "the article body is empty",
                                 "capture the article again if its text is missing", "warning"))

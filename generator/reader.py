@@ -9,7 +9,12 @@ The format (DESIGN §1), with the variants real captures have:
     <raw HTML body…>                      may be empty
 
 Characters no URL may hold raw (controls, bidi and zero-width marks, white space) are
-percent-encoded in the URL; a URL whose host or port cannot be read is an error.
+percent-encoded in the URL; a URL whose host or port cannot be read is an error. A URL whose
+escapes were escaped again (`%25E5…`) is read as the URL it stands for.
+
+A Jekyll post starts with YAML front matter (generator.posts) instead; the seed header may follow
+it, or the body alone (HTML, or Markdown in a .md file). A capture time that is missing, `NaN`,
+empty or out of range is noted, not an error: enrich dates the article from the rest of the file.
 """
 
 from __future__ import annotations

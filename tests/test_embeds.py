@@ -147,6 +147,11 @@ def test_a_real_src_is_kept_and_a_lazy_address_never_brings_a_script_url() -> No
     assert images(clean_body(markup, "").html) == []
 
 
+def test_a_noscript_copy_of_an_image_shown_already_is_dropped() -> None:
+    markup = '<p>x</p><img src="https://cdn.example.org/a.jpg"><noscript><img src="https://cdn.example.org/a.jpg"></noscript>'
+    assert images(clean_body(markup, "").html) == ["https://cdn.example.org/a.jpg"]
+
+
 def test_a_noscript_image_that_is_shown_nowhere_else_is_kept() -> None:
     markup = '<p>x</p><img class="lazy"><noscript><img src="https://cdn.example.org/only-here.jpg"></noscript>'
     assert images(clean_body(markup, "").html) == ["https://cdn.example.org/only-here.jpg"]
