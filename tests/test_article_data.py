@@ -161,6 +161,46 @@ def test_every_form_of_import_of_a_package_module_counts(tmp_path, monkeypatch) 
     assert imported_modules(["root"], leave_out=["plain"]) == {"root", "listed", "other", "dotted"}
 
 
+def test_imports_in_subpackages_count_dotted_relative_and_their_packages(tmp_path, monkeypatch) -> None:
+    """Modules in subpackages: `from generator.a.b import`, `from . import`, `from ..c import`, `import generator.a.b`
+    and a listed submodule all count, with the packages they are in (their __init__.py runs on import).
+    Each module's file, and only the modules reached, are in the code fingerprint."""
+    from generator import fingerprint
+
+    files = {
+        "__init__.py": "__version__ = '1'\n",
+        "top.py": "from generator.site.render import page\nfrom generator import __version__\n",
+        "site/__init__.py": "",
+        "site/render.py": "from . import feeds\nfrom .taxonomy import listing\nfrom ..article import reader\n",
+        "site/feeds.py": "import generator.article.words as words  # import generator.unused\n",
+        "site/taxonomy.py": "from generator.article import (\n    cleaner,\n    helper_name,\n)\n",
+        "article/__init__.py": "",
+        "article/reader.py": "", "article/words.py": "", "article/cleaner.py": "",
+        "article/unrelated.py": "", "unused.py": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(fingerprint, "PACKAGE", tmp_path)
+    assert imported_modules(["top"]) == {
+        "top", "", "site", "site.render", "site.feeds", "site.taxonomy", "article", "article.reader",
+        "article.words", "article.cleaner"}
+    assert fingerprint.module_name(tmp_path / "site" / "__init__.py") == "site"
+    assert fingerprint.module_name(tmp_path / "article" / "reader.py") == "article.reader"
+    assert fingerprint.module_file("site") == tmp_path / "site" / "__init__.py"
+
+    def digest() -> str:
+        fingerprint.code_fingerprint.cache_clear()
+        return fingerprint.code_fingerprint(("top",), ())
+
+    before = digest()
+    (tmp_path / "article" / "unrelated.py").write_text("x = 1\n", encoding="utf-8")
+    assert digest() == before  # a module nothing imports is left out
+    (tmp_path / "article" / "words.py").write_text("x = 1\n", encoding="utf-8")
+    assert digest() != before  # a module two packages away, imported with a dotted `import`, counts
+    fingerprint.code_fingerprint.cache_clear()
+
+
 @pytest.mark.parametrize(("text", "lang"), [
     ("Kim Jong Un met Vladimir Putin in Pyongyang on Wednesday.", "en"),
     ("金正恩与普京周三在平壤会晤，朝鲜与俄罗斯签署协议。", "zh-Hans"),
