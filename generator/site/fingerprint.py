@@ -47,7 +47,7 @@ class PlannedGroup:
     files: Callable[[], Iterable[PlannedFile]]  # plans them; called only when the fingerprint is new
 
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # the generator package
 
 
 # Import statements, wherever they are (lazy imports inside functions count): "from generator.x.y import …",
@@ -230,7 +230,7 @@ def _walk(value: Any, marks: Marks, out: list[str]) -> None:
     elif callable(value):  # template helpers: their behaviour comes from the code and config
         out.append(getattr(value, "__qualname__", type(value).__name__))
     else:
-        raise TypeError(f"cannot fingerprint a {type(value).__name__}; teach generator.fingerprint about it")
+        raise TypeError(f"cannot fingerprint a {type(value).__name__}; teach generator.site.fingerprint about it")
 
 
 def fingerprint(site: str, name: str, values: dict[str, Any], marks: Marks) -> str:
