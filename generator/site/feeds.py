@@ -30,9 +30,9 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from generator import __version__
-from generator.article.identity import absolute_url
 from generator.config import Config
 from generator.models import Archive, Article, Month
+from generator.paths import FEED, SOURCES, TAGS, absolute_url, feed_file, json_feed_file, month_feed_file
 from generator.site.i18n import month_title
 from generator.site.jsonfeed import json_feed
 
@@ -108,9 +108,9 @@ def _add_entry(feed: FeedGenerator, article: Article, config: Config, html: Html
     entry.published(published_time(article))
     entry.author(name=article.author or article.outlet.name or article.outlet.key)
     entry.category(term=article.outlet.key, label=article.outlet.name,
-                   scheme=absolute_url(config.base_url, "sources/"))
+                   scheme=absolute_url(config.base_url, SOURCES))
     for tag in article.tags:
-        entry.category(term=tag, label=tag, scheme=absolute_url(config.base_url, "tags/"))
+        entry.category(term=tag, label=tag, scheme=absolute_url(config.base_url, TAGS))
     if article.summary:
         entry.summary(article.summary)
     if config.feed_full_content:
@@ -210,7 +210,7 @@ def _feedgen_atom(spec: FeedSpec, config: Config, html: Html, updated: datetime)
 
 def month_feed_path(month: Month) -> str:
     """A month → the site-relative path of its archive feed."""
-    return f"feeds/{month.year:04d}-{month.month:02d}.xml"
+    return month_feed_file(month.year, month.month)
 
 
 def newest_archive_month(archive: Archive, in_main_feed: Sequence[Article]) -> Month | None:
@@ -232,7 +232,7 @@ def archive_specs(archive: Archive, config: Config) -> Iterator[FeedSpec]:
     """Archive → one complete, archived FeedSpec per month, linked to its neighbours and to /feed.xml."""
     months = archive.months  # newest first
     for i, month in enumerate(months):
-        links = [("current", "feed.xml")]
+        links = [("current", FEED)]
         if i + 1 < len(months):
             links.append(("prev-archive", month_feed_path(months[i + 1])))
         if i > 0:
@@ -246,12 +246,12 @@ def main_feed_spec(archive: Archive, config: Config) -> FeedSpec:
     latest = archive.articles[: config.feed_entries]
     target = newest_archive_month(archive, latest)
     links = (("prev-archive", month_feed_path(target)),) if target else ()
-    return FeedSpec("feed.xml", config.title, "", latest, links=links, json=True)
+    return FeedSpec(feed_file(""), config.title, "", latest, links=links, json=True)
 
 
 def listing_feed_spec(config: Config, path: str, name: str, articles: Sequence[Article]) -> FeedSpec:
     """Config + a tag's or publisher's folder, name and articles (newest first) → its feed's FeedSpec."""
-    return FeedSpec(path + "feed.xml", f"{config.title} · {name}", path, tuple(articles[: config.feed_entries]),
+    return FeedSpec(feed_file(path), f"{config.title} · {name}", path, tuple(articles[: config.feed_entries]),
                     json=True)
 
 
@@ -262,7 +262,7 @@ def planned_feed(renderer: SiteRenderer, spec: FeedSpec) -> Iterator[PlannedFile
     yield renderer.plan("atom", spec.path, {"spec": spec},
                         functools.partial(atom_feed, spec, config, html, renderer.kept_entries))
     if spec.json and config.json_feed:
-        path = spec.path.removesuffix(".xml") + ".json"
+        path = json_feed_file(spec.path)
         yield renderer.plan("json", path, {"spec": spec}, functools.partial(json_feed, spec, config, html))
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from generator.article.identity import absolute_url
 from generator.config import Config
+from generator.paths import absolute_url, json_feed_file
 
 if TYPE_CHECKING:
     from generator.models import Article
@@ -50,7 +50,7 @@ def json_feed(spec: FeedSpec, config: Config, html: Html) -> bytes:
         "version": JSON_FEED_VERSION,
         "title": spec.title,
         "home_page_url": absolute_url(config.base_url, spec.alternate_path),
-        "feed_url": absolute_url(config.base_url, spec.path.removesuffix(".xml") + ".json"),
+        "feed_url": absolute_url(config.base_url, json_feed_file(spec.path)),
         "language": config.language,
     }
     if config.description:
