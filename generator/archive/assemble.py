@@ -15,7 +15,7 @@ from generator.archive.tagging import MonthTags, Period, index_tags, tag_by_mont
 from generator.config import TagsConfig
 from generator.models import Archive, Article, Duplicate, Month, OutletIndex, Problem, TagCandidates
 from generator.paths import moved_article_folder
-from generator.site.fingerprint import code_fingerprint
+from generator.sourcecode import code_fingerprint
 from generator.text import short_hash
 
 # Keys in C: the archive stage handles every article several times, 100,000 at 100k.

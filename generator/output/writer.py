@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.output.manifest import Manifest, decode_manifest, encode_manifest
-from generator.site.fingerprint import PlannedFile, PlannedGroup
+from generator.output.plan import PlannedFile, PlannedGroup
 
 LEGACY_MANIFEST = ".newsarchive-manifest.json"  # what versions before generations left in the output folder
 GENERATIONS = ("a", "b")

@@ -25,6 +25,7 @@ from markupsafe import Markup
 from generator import __version__
 from generator.config import Config
 from generator.models import Archive, Article, Content, Month
+from generator.output.plan import PlannedFile, PlannedGroup
 from generator.paths import (
     ARCHIVE,
     FEED,
@@ -48,23 +49,11 @@ from generator.paths import (
 )
 from generator.search.shards import Shard, capture_day, pages_folder
 from generator.site import taxonomy
-from generator.site.feeds import EntryStore, kept_entries, listing_feed_spec, planned_feed
-from generator.site.fingerprint import (
-    Marks,
-    PlannedFile,
-    PlannedGroup,
-    bytes_fingerprint,
-    code_fingerprint,
-    fingerprint,
-    folder_fingerprint,
-    text_digest,
-)
+from generator.site.feeds import EntryStore, kept_entries, listing_feed_spec, planned_feed, render_feeds
+from generator.site.fingerprint import Marks, bytes_fingerprint, fingerprint, text_digest
 from generator.site.i18n import STRINGS, format_day, format_time, month_title
-
-Page = PlannedFile
-Lazy = Callable[[Callable[[str], str]], Any]  # a page's url() → a value made only when the page renders
-Contents = Callable[[str], Content]  # article content key → its HTML and Markdown
-Html = Callable[[str], str]  # article content key → its HTML alone (a feed entry's content)
+from generator.site.planning import Contents, Html, Lazy, Page
+from generator.sourcecode import code_fingerprint, folder_fingerprint
 
 
 class ContentStore(EntryStore, Protocol):
@@ -443,8 +432,9 @@ class SiteRenderer:
         listing's articles and name are the same, its files are kept without planning each of them."""
 
         def files(path: str, name: str, articles: tuple[Article, ...], kind: str) -> Iterator[Page]:
-            yield from taxonomy.listing_pages(self, path, name, articles, kind=kind, feed=feed_file(path))
-            yield from planned_feed(self, listing_feed_spec(self.config, path, name, articles))
+            yield from taxonomy.listing_pages(self.page, path, name, articles, kind=kind, feed=feed_file(path))
+            yield from planned_feed(self.plan, self.config, self.html, self.kept_entries,
+                                    listing_feed_spec(self.config, path, name, articles))
 
         for path, name, articles, kind in taxonomy.listings(self.archive):
             # Every file under the folder is made from these values (and the site's fingerprint) alone.
@@ -455,7 +445,7 @@ class SiteRenderer:
     def pages_after_articles(self) -> Iterator[Page | PlannedGroup]:
         """The pages after the articles': tag and publisher indexes and listings (with their feeds), search,
         404, robots.txt, sitemaps, static files."""
-        yield from taxonomy.index_pages(self)
+        yield from taxonomy.index_pages(self.archive, self.page)
         yield from self.listing_groups()
         yield self.page("search.html", page_file(SEARCH), SEARCH, shards=[s.name for s in self.shards])
         # The 404 page is served at any depth, so its links are root-relative, not relative.
@@ -464,3 +454,7 @@ class SiteRenderer:
         yield self.page("robots.txt", ROBOTS, ROBOTS)
         yield from self.sitemaps()
         yield from self.static_files()
+
+    def feeds(self, archived: bool = False) -> Iterator[Page]:
+        """/feed.xml, or with archived, the monthly archive feeds (feeds.render_feeds), planned."""
+        return render_feeds(self.archive, self.config, self.plan, self.html, self.kept_entries, archived)

@@ -15,7 +15,7 @@ import itertools
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generator.archive.tagging import tag_segments
 from generator.models import Archive, Article
@@ -27,9 +27,7 @@ from generator.paths import (
     page_file,
     source_folder,
 )
-
-if TYPE_CHECKING:
-    from generator.site.render import Page, SiteRenderer
+from generator.site.planning import Page, PlanPage
 
 YEAR_SPLIT = 300  # a listing (or a year of it) with more articles than this is split into years (months)
 
@@ -120,21 +118,21 @@ def _runs(articles: Sequence[Article], start: int, end: int, minus: Callable[[Ar
     return runs
 
 
-def _listing_page(renderer: SiteRenderer, path: str, articles: Sequence[Article], **values: Any) -> Page:
+def _listing_page(page: PlanPage, path: str, articles: Sequence[Article], **values: Any) -> Page:
     """One page of a listing: its folder path, its articles newest first, and the template's other values.
 
     Fingerprinted by the articles as they come; grouped by month only when rendered.
     """
-    return renderer.page("listing.html", page_file(path), path,
+    return page("listing.html", page_file(path), path,
                          lazy={"months": functools.partial(listing_months, articles)}, listed=articles, **values)
 
 
-def listing_pages(renderer: SiteRenderer, path: str, title: str, articles: Sequence[Article],
+def listing_pages(plan_page: PlanPage, path: str, title: str, articles: Sequence[Article],
                   **values: Any) -> Iterator[Page]:
     """One listing (folder path, heading, articles newest first) → its page; past YEAR_SPLIT articles,
     a page of the newest ones plus one page per year (and a year past YEAR_SPLIT, one per month)."""
     # What every page of the listing shows alike; each call adds its folder, articles and navigation.
-    page = functools.partial(_listing_page, renderer, title=title, base=path, **values)
+    page = functools.partial(_listing_page, plan_page, title=title, base=path, **values)
     if len(articles) <= YEAR_SPLIT:
         yield page(path, articles, count=len(articles), years=[], year=None, year_months=[], month=None)
         return
@@ -162,13 +160,12 @@ def listing_pages(renderer: SiteRenderer, path: str, title: str, articles: Seque
                        year=year, year_months=month_links, month=month)
 
 
-def index_pages(renderer: SiteRenderer) -> Iterator[Page]:
+def index_pages(archive: Archive, page: PlanPage) -> Iterator[Page]:
     """/tags/ with every tag that has a page, /sources/ with every publisher (their listings are listing_groups)."""
-    archive = renderer.archive
-    yield renderer.page("tags.html", page_file(TAGS), TAGS,
+    yield page("tags.html", page_file(TAGS), TAGS,
                         tags=[Counted(tag.path, tag.name, len(tag.articles)) for tag in archive.tags])
     paths = source_paths(archive)
-    yield renderer.page("sources.html", page_file(SOURCES), SOURCES,
+    yield page("sources.html", page_file(SOURCES), SOURCES,
                         sources=[Counted(paths[index.outlet.key], index.outlet.name, len(index.articles))
                                  for index in archive.outlets])
 
