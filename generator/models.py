@@ -28,14 +28,6 @@ class Problem:
         return f"{where}: {self.severity}: {self.message}. Fix: {self.hint}"
 
 
-class ArticleError(Exception):
-    """A file that cannot become an article; carries the Problem that explains why."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(str(problem))
-        self.problem = problem
-
-
 @dataclass(frozen=True, slots=True)
 class RawArticle:
     """An article file as read, before any HTML is touched."""

@@ -33,7 +33,8 @@ from generator.article.identity import SLUG_MAX, article_slug, normalize_url
 from generator.article.reader import EARLIEST_MS, LATEST_MS, parse_article
 from generator.article.tags import clean_name, extract_candidates
 from generator.config import Config, TagsConfig
-from generator.models import ArticleError, RawArticle
+from generator.errors import ArticleError
+from generator.models import RawArticle
 from generator.paths import is_windows_reserved
 from tests.strategies import nested_html
 

@@ -12,7 +12,8 @@ from generator.article.reader import parse_article
 from generator.article.tags import extract_candidates
 from generator.article.words import search_words
 from generator.config import Config
-from generator.models import Article, ArticleError, CleanBody, Content, Outcome, Problem, Processed, RawArticle, Skipped
+from generator.errors import ArticleError
+from generator.models import Article, CleanBody, Content, Outcome, Problem, Processed, RawArticle, Skipped
 from generator.paths import article_folder
 from generator.text import short_hash, strip_illegal
 

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.errors import SearchError
 from generator.models import Archive, Article, Content, Month
 from generator.output.writer import link_or_copy
 from generator.paths import SEARCH_BUNDLE, month_articles_folder, search_record_url
@@ -68,10 +69,6 @@ _key_and_path = operator.attrgetter("content_key", "path")
 STAMP = ".newsarchive-shard"  # file in each shard folder holding the fingerprint it was built from
 # Opens, on the thread that indexes a shard, a way to load an article's Content (Cache.reader).
 Reader = Callable[[], contextlib.AbstractContextManager[Callable[[str], Content]]]
-
-
-class SearchError(Exception):
-    """The search index could not be built; the message says why and what to do."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import functools
 import html
 import itertools
 import json
+import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
@@ -24,6 +25,7 @@ from markupsafe import Markup
 
 from generator import __version__
 from generator.config import Config
+from generator.errors import TemplateError
 from generator.models import Archive, Article, Content, Month
 from generator.output.plan import PlannedFile, PlannedGroup
 from generator.paths import (
@@ -124,6 +126,20 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR, compiled: jinja2.Bytec
     # Markdown text outside the body (titles): no raw HTML may pass through a Markdown renderer.
     env.filters["md_text"] = lambda text: html.escape(text, quote=False)
     return env
+
+
+def template_error(template: str, page: str, error: jinja2.TemplateError) -> TemplateError:
+    """The template a page was rendered from + the page + Jinja's error → a TemplateError naming the template
+    file and line where it failed (Jinja puts templates' lines into the traceback it raises)."""
+    where, line = getattr(error, "filename", None) or template, getattr(error, "lineno", None)
+    if line is None:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
+        if frames:
+            where, line = frames[-1].filename, frames[-1].lineno
+    name = Path(where).name if where else template
+    at = f"{name}, line {line}" if line else name
+    return TemplateError(f"template {at} (rendering {page}): {type(error).__name__}: {error.message or error}. "
+                         "Fix: correct the template there")
 
 
 # og:locale for each article language (OpenGraph wants language_TERRITORY).
@@ -295,9 +311,12 @@ class SiteRenderer:
             # url(target): a link relative to this page (the 404 page, served at any depth, brings its own).
             url = links_from(file)
             loaded = {name: load(url) for name, load in (lazy or {}).items()}
-            html = self.env.get_template(template).render(
-                {**self.shared, "url": url, **values, **loaded,
-                 "canonical": absolute_url(self.config.base_url, canonical_path)})
+            try:
+                html = self.env.get_template(template).render(
+                    {**self.shared, "url": url, **values, **loaded,
+                     "canonical": absolute_url(self.config.base_url, canonical_path)})
+            except jinja2.TemplateError as error:
+                raise template_error(template, file, error) from None
             return html.encode("utf-8")
 
         return self.plan(f"{template}\0{canonical_path}", file, values, render)
