@@ -1,16 +1,14 @@
-"""Slugs, story identity, safe path segments and relative links."""
+"""A story's identity (generator.article.identity): its URL normalized, its feed entry id, and its slug."""
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.article.identity import SLUG_MAX, article_slug, entry_id, normalize_url
-from generator.paths import _relative_path, links_from, relative_url, safe_segment
 
 SLUG_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
@@ -88,52 +86,3 @@ def test_entry_id_is_a_stable_urn() -> None:
     assert entry_id(identity) != entry_id(identity + "x")
 
 
-@pytest.mark.parametrize("name", ["..", ".", "../etc", "a/b", "a\\b", "%2e%2e", "nul\x00name", "CON", "con.txt",
-                                  "x" * 300, "😀" * 100, "\u202eevil", "  ", ""])
-def test_safe_segment_stays_in_its_folder(name: str) -> None:
-    segment = safe_segment(name)
-    assert segment and segment not in (".", "..") and not segment.startswith(".")
-    assert "/" not in segment and "\\" not in segment and "\x00" not in segment and "%" not in segment
-    assert len(segment.encode("utf-8")) <= 200
-    assert posixpath.normpath(posixpath.join("tags", segment)).startswith("tags/")
-
-
-def test_safe_segment_keeps_chinese() -> None:
-    assert safe_segment("普京") == "普京"
-    assert safe_segment("美国之音 VOA") == "美国之音-VOA"
-
-
-@given(st.text(max_size=400))
-def test_safe_segment_property(name: str) -> None:
-    segment = safe_segment(name)
-    assert segment and not segment.startswith(".")
-    assert not set(segment) & set('/\\?#%:*"<>|\x00')
-    assert posixpath.normpath(posixpath.join("tags", segment, "index.html")).startswith("tags/")
-
-
-@pytest.mark.parametrize(("page", "target", "link"), [
-    ("index.html", "archive/", "archive/index.html"),
-    ("archive/2024/06/index.html", "", "../../../index.html"),
-    ("articles/2024/06/08/s/index.html", "articles/2024/06/18/t/", "../../18/t/index.html"),
-    ("articles/2024/06/08/s/index.html", "feed.xml", "../../../../../feed.xml"),
-    ("tags/普京/index.html", "tags/金正恩/", "../%E9%87%91%E6%AD%A3%E6%81%A9/index.html"),
-])
-def test_relative_url(page: str, target: str, link: str) -> None:
-    assert relative_url(page, target) == link
-
-
-_SEGMENTS = st.lists(st.sampled_from(["a", "b", "articles", "2024", "06", "tags", "普京", "index.html"]), max_size=5)
-
-
-@given(_SEGMENTS, _SEGMENTS.filter(bool))
-def test_relative_links_agree_with_relpath(folder: list[str], target: list[str]) -> None:
-    start, path = "/".join(folder), "/".join(target)
-    assume(path != start and not start.startswith(path + "/"))  # a file cannot be a folder of the page
-    assert _relative_path(start, path) == posixpath.relpath(path, start or ".")
-
-
-@given(_SEGMENTS, _SEGMENTS, st.sampled_from(["", "/"]))
-def test_a_pages_link_maker_links_as_relative_url_does(folder: list[str], target: list[str], end: str) -> None:
-
-    page, path = "/".join([*folder, "index.html"]), "/".join(target) + end
-    assert links_from(page)(path) == relative_url(page, path)
