@@ -29,7 +29,6 @@ from generator.site.fingerprint import bytes_fingerprint
 from .conftest import SEEDS, site_snapshot
 
 
-
 def test_writer_refuses_a_folder_it_did_not_write(tmp_path: Path, config: Config) -> None:
     out = tmp_path / "site"
     out.mkdir()
