@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from generator.xmltext import strip_illegal
+from generator.text import strip_illegal
 
 DEFAULT_BASE_URL = "http://localhost:8000/"
 

@@ -76,7 +76,7 @@ class Content:
 
     html: str  # sanitized HTML body, safe to place in a page unescaped
     markdown: str  # Markdown of the sanitized body
-    search_text: str  # title, publisher, author and text, Chinese split into words (generator.words)
+    search_text: str  # title, publisher, author and text, Chinese split into words (generator.article.words)
 
 
 @dataclass(frozen=True)  # no slots: unpickling from the cache is several times faster
@@ -141,7 +141,7 @@ class Article:
     content_key: str
     tags: tuple[str, ...] = ()  # tags, best first (filled by the tagging stage)
     # Tag candidates found in this article alone; per-article work
-    # (generator.tags.extract_candidates), scored across the archive later.
+    # (generator.article.tags.extract_candidates), scored across the archive later.
     tag_candidates: TagCandidates = TagCandidates()
 
 

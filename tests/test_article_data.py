@@ -1,4 +1,4 @@
-"""The per-article data: the cache codec (generator.codec) and packed tag candidates give back exactly
+"""The per-article data: the cache codec (generator.cache.codec) and packed tag candidates give back exactly
 what went in; the language of a text is told by counting its scripts."""
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from generator import codec, enrich
+from generator.article import enrich
+from generator.article.enrich import detect_language, process
+from generator.article.reader import parse_article
+from generator.cache import codec
 from generator.config import Config
-from generator.enrich import detect_language, process
-from generator.fingerprint import imported_modules
 from generator.models import Content, Problem, Processed, Skipped, TagCandidates
-from generator.reader import parse_article
+from generator.site.fingerprint import imported_modules
 from tests.conftest import SEEDS
 
 
@@ -126,27 +127,31 @@ def test_packed_candidates_iterate_as_sorted_triples(items: list[tuple[str, int,
 
 
 def test_the_article_cache_key_covers_the_article_work_and_not_the_rest() -> None:
-    from generator.cache import ARTICLE_MODULES
+    from generator.cache.store import ARTICLE_MODULES
 
     modules = imported_modules(ARTICLE_MODULES)
-    assert {"reader", "cleaner", "enrich", "tags", "codec", "models", "config"} <= modules
-    assert not modules & {"render", "writer", "search", "gather", "cache", "build", "feeds", "archive", "tagging"}
+    assert {"article.reader", "article.cleaner", "article.enrich", "article.tags", "cache.codec", "models",
+            "config"} <= modules
+    assert not modules & {"site.render", "output.writer", "search.shards", "cache.gather", "cache.store",
+                          "commands.build", "site.feeds", "archive.assemble", "archive.tagging"}
 
 
 def test_page_fingerprints_cover_the_page_making_code_and_not_the_pipeline() -> None:
     """A change to how files are gathered, cached or written cannot change a page's bytes (those follow
     from the values, which are fingerprinted), so it must not re-render 200,000 pages either."""
-    from generator.render import PAGE_MODULES
+    from generator.site.render import PAGE_MODULES
 
-    modules = imported_modules(PAGE_MODULES, leave_out=("writer",))
-    assert {"render", "feeds", "jsonfeed", "taxonomy", "search", "tagging", "i18n", "urls"} <= modules
-    assert not modules & {"writer", "gather", "cache", "build", "archive", "cli", "codec", "reader", "enrich"}
+    modules = imported_modules(PAGE_MODULES, leave_out=("output.writer",))
+    assert {"site.render", "site.feeds", "site.jsonfeed", "site.taxonomy", "search.shards", "archive.tagging",
+            "site.i18n"} <= modules
+    assert not modules & {"output.writer", "cache.gather", "cache.store", "commands.build", "archive.assemble",
+                          "commands.cli", "cache.codec", "article.reader", "article.enrich"}
 
 
 def test_every_form_of_import_of_a_package_module_counts(tmp_path, monkeypatch) -> None:
     """Lazy imports inside functions, names listed over several lines, `import generator.x`: a module
     missed here would leave its code out of the fingerprints, and pages stale after it changes."""
-    from generator import fingerprint
+    from generator.site import fingerprint
 
     sources = {
         "root": "import os\nfrom generator.plain import thing\n\ndef late():\n    from generator import (\n"
@@ -159,6 +164,46 @@ def test_every_form_of_import_of_a_package_module_counts(tmp_path, monkeypatch) 
     monkeypatch.setattr(fingerprint, "PACKAGE", tmp_path)
     assert imported_modules(["root"]) == {"root", "plain", "listed", "other", "dotted", "single"}
     assert imported_modules(["root"], leave_out=["plain"]) == {"root", "listed", "other", "dotted"}
+
+
+def test_imports_in_subpackages_count_dotted_relative_and_their_packages(tmp_path, monkeypatch) -> None:
+    """Modules in subpackages: `from generator.a.b import`, `from . import`, `from ..c import`, `import generator.a.b`
+    and a listed submodule all count, with the packages they are in (their __init__.py runs on import).
+    Each module's file, and only the modules reached, are in the code fingerprint."""
+    from generator.site import fingerprint
+
+    files = {
+        "__init__.py": "__version__ = '1'\n",
+        "top.py": "from generator.site.render import page\nfrom generator import __version__\n",
+        "site/__init__.py": "",
+        "site/render.py": "from . import feeds\nfrom .taxonomy import listing\nfrom ..article import reader\n",
+        "site/feeds.py": "import generator.article.words as words  # import generator.unused\n",
+        "site/taxonomy.py": "from generator.article import (\n    cleaner,\n    helper_name,\n)\n",
+        "article/__init__.py": "",
+        "article/reader.py": "", "article/words.py": "", "article/cleaner.py": "",
+        "article/unrelated.py": "", "unused.py": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(fingerprint, "PACKAGE", tmp_path)
+    assert imported_modules(["top"]) == {
+        "top", "", "site", "site.render", "site.feeds", "site.taxonomy", "article", "article.reader",
+        "article.words", "article.cleaner"}
+    assert fingerprint.module_name(tmp_path / "site" / "__init__.py") == "site"
+    assert fingerprint.module_name(tmp_path / "article" / "reader.py") == "article.reader"
+    assert fingerprint.module_file("site") == tmp_path / "site" / "__init__.py"
+
+    def digest() -> str:
+        fingerprint.code_fingerprint.cache_clear()
+        return fingerprint.code_fingerprint(("top",), ())
+
+    before = digest()
+    (tmp_path / "article" / "unrelated.py").write_text("x = 1\n", encoding="utf-8")
+    assert digest() == before  # a module nothing imports is left out
+    (tmp_path / "article" / "words.py").write_text("x = 1\n", encoding="utf-8")
+    assert digest() != before  # a module two packages away, imported with a dotted `import`, counts
+    fingerprint.code_fingerprint.cache_clear()
 
 
 @pytest.mark.parametrize(("text", "lang"), [

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildResult
-from generator.cli import main
+from generator.commands.build import BuildResult
+from generator.commands.cli import main
 from generator.config import ConfigError, parse_config
 
 from .conftest import ROOT, SEEDS

@@ -19,14 +19,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from generator.build import BuildResult, build
+from generator.archive.tagging import segment_key, tag_segments
+from generator.article.identity import article_slug, is_windows_reserved, safe_segment
+from generator.article.tags import clean_name
+from generator.commands.build import BuildResult, build
 from generator.config import parse_config
-from generator.search import STAMP
-from generator.tagging import segment_key, tag_segments
-from generator.tags import clean_name
-from generator.urls import article_slug, is_windows_reserved, safe_segment
-from generator.writer import lock_file
-from generator.xmltext import strip_illegal
+from generator.output.writer import lock_file
+from generator.search.shards import STAMP
+from generator.text import strip_illegal
 
 from .conftest import TEST_CONFIG_TOML
 

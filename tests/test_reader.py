@@ -8,8 +8,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from generator.article.reader import parse_article, parse_title_line, read_folder
 from generator.models import ArticleError, RawArticle
-from generator.reader import parse_article, parse_title_line, read_folder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = Path(__file__).parent.parent / "seeds"

@@ -16,12 +16,12 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.build import BuildResult, build
+from generator.article.words import KEPT_SPACE, search_words
+from generator.commands.build import BuildResult, build
 from generator.config import Config
-from generator.i18n import STRINGS
-from generator.render import script_json
-from generator.search import BUNDLE
-from generator.words import KEPT_SPACE, search_words
+from generator.search.shards import BUNDLE
+from generator.site.i18n import STRINGS
+from generator.site.render import script_json
 
 from .conftest import ROOT, SEEDS
 
@@ -230,7 +230,7 @@ def records_of(articles: list) -> list[dict[str, object]]:
 
 def test_one_pagefind_service_indexes_shard_after_shard_and_reports_what_it_cannot(
         seed_site: tuple[Path, BuildResult], tmp_path: Path) -> None:
-    from generator.search import STAMP, SearchError, Shard, _Pagefind
+    from generator.search.shards import STAMP, SearchError, Shard, _Pagefind
 
     _, result = seed_site
     articles = list(result.archive.articles)
@@ -257,7 +257,7 @@ def test_a_warmed_up_service_indexes_the_next_shard_byte_for_byte_as_a_fresh_one
     Indexer hands the warmed service the first shard instead of starting another."""
     import contextlib
 
-    from generator import search
+    from generator.search import shards as search
 
     site, result = seed_site
     articles = result.archive.articles[:2]
@@ -309,7 +309,7 @@ def test_months_are_cut_into_runs_of_whole_days_that_stay_put_as_days_are_added(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from types import SimpleNamespace
 
-    from generator import search
+    from generator.search import shards as search
 
     monkeypatch.setattr(search, "SHARD_PAGES", 10)
     days = [30] * 4 + [29] * 6 + [12] * 3 + [3] * 12 + [1] * 5  # newest first; day 3 alone exceeds 10
@@ -328,7 +328,7 @@ def test_pagefind_runs_share_a_page_budget() -> None:
     import threading
     import time
 
-    from generator.search import _PageBudget
+    from generator.search.shards import _PageBudget
 
     budget, lock = _PageBudget(10), threading.Lock()
     held, seen = [0], []
@@ -354,7 +354,7 @@ def test_pagefind_runs_share_a_page_budget() -> None:
 
 def fake_shard(name: str, pages: int):
     """A shard of `pages` stand-in articles, for Indexer tests whose services never read them."""
-    from generator.search import Shard
+    from generator.search.shards import Shard
 
     return Shard(name, (None,) * pages, f"print-{name}", "")  # type: ignore[arg-type]
 
@@ -371,7 +371,7 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
     import threading
     import time
 
-    from generator import search
+    from generator.search import shards as search
 
     services: list[FakeService] = []
     lock = threading.Lock()
@@ -436,7 +436,7 @@ def test_a_pagefind_that_cannot_start_fails_the_index_instead_of_hanging_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    from generator import search
+    from generator.search import shards as search
 
     def missing() -> None:
         raise search.SearchError("the Pagefind binary is missing")
@@ -462,7 +462,7 @@ def test_a_pagefind_that_cannot_start_fails_the_index_instead_of_hanging_it(
 
 
 def test_pagefind_indexes_more_pages_at_once_only_while_the_build_is_small() -> None:
-    from generator.search import MEMORY_BUDGET, PAGE_BYTES, SHARD_PAGES, page_budget
+    from generator.search.shards import MEMORY_BUDGET, PAGE_BYTES, SHARD_PAGES, page_budget
 
     mb = 1 << 20
     # A 10,000-article build (~130 MB) leaves room for two full shards side by side ...
@@ -480,8 +480,9 @@ def test_a_months_search_shards_are_indexed_while_older_months_and_the_feeds_sti
         tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    from generator import feeds, search
-    from generator.cache import Cache
+    from generator.cache.store import Cache
+    from generator.search import shards as search
+    from generator.site import feeds
 
     # Memory not tight whatever this process's size (the suite grows it): the feeds come after the articles.
     monkeypatch.setattr(search, "MEMORY_BUDGET", 1 << 40)
@@ -520,8 +521,9 @@ def test_a_months_search_shards_are_indexed_while_older_months_and_the_feeds_sti
 
 def test_a_rebuild_with_one_services_pages_to_index_starts_pagefind_before_any_page_is_written(
         tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import render, search
-    from generator.build import EARLY_INDEX
+    from generator.commands.build import EARLY_INDEX
+    from generator.search import shards as search
+    from generator.site import render
 
     archive, site, cache = tmp_path / "archive", tmp_path / "site", tmp_path / "cache"
     shutil.copytree(SEEDS, archive)
@@ -580,7 +582,7 @@ def test_a_pagefind_service_dies_with_the_build_that_started_it(through: str) ->
     go on writing into the generation the next build cleans up."""
     child = textwrap.dedent(f"""
         import subprocess, sys, time
-        from generator import search
+        from generator.search import shards as search
         if {through!r} == "preexec":
             search._setpriv = lambda: None
         process = search.start_dying_with_parent(["sleep", "60"], stdin=subprocess.DEVNULL)

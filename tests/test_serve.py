@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli, enrich, serve
-from generator.importer import Item, format_article
-from generator.render import TEMPLATES_DIR
+from generator.article import enrich
+from generator.commands import cli, serve
+from generator.commands.importer import Item, format_article
+from generator.site.render import TEMPLATES_DIR
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 

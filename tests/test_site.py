@@ -14,11 +14,10 @@ from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.build import BuildResult, build
+from generator.commands.build import BuildResult, build
 from generator.config import Config
-from generator.fingerprint import PlannedFile, PlannedGroup, bytes_fingerprint
-from generator.manifest import Manifest, decode_manifest, encode_manifest
-from generator.writer import (
+from generator.output.manifest import Manifest, decode_manifest, encode_manifest
+from generator.output.writer import (
     Checkpoint,
     WriteError,
     check_relative_path,
@@ -29,6 +28,7 @@ from generator.writer import (
     state_folder,
     write_site,
 )
+from generator.site.fingerprint import PlannedFile, PlannedGroup, bytes_fingerprint
 
 from .conftest import SEEDS, site_snapshot
 
@@ -240,7 +240,7 @@ def test_broken_file_is_skipped_and_the_rest_builds(seed_copy: Path, tmp_path: P
 
 @given(st.lists(st.sampled_from(["a", "b", "c", "d", "普京", ""]), max_size=12))
 def test_repeated_keys_are_those_seen_more_than_once(keys: list[str]) -> None:
-    from generator.archive import _repeated
+    from generator.archive.assemble import _repeated
 
     assert _repeated(keys) == {key for key, count in Counter(keys).items() if count > 1}
 
@@ -384,7 +384,7 @@ def test_a_group_with_its_live_fingerprint_keeps_its_files_without_planning_them
 
 
 def test_manifests_round_trip_any_path_and_only_when_complete(tmp_path: Path) -> None:
-    from generator.writer import _write_manifest
+    from generator.output.writer import _write_manifest
 
     # Line separators other than "\n" are allowed in paths (a line-splitting reader broke on them).
     files = {"新闻/页.html": "f3", "a.html": "f1", "b\u2028c\x1c/index.html": "f2"}
@@ -483,9 +483,9 @@ def test_hostile_article_renders_safely(tmp_path: Path, config: Config) -> None:
 
 def test_an_article_that_crashes_processing_is_skipped_not_fatal(config: Config,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import enrich
-    from generator.build import load_archive
-    from generator.enrich import process
+    from generator.article import enrich
+    from generator.article.enrich import process
+    from generator.commands.build import load_archive
 
     def fragile(raw, cfg, key):  # stands in for any bug the per-article code may still have
         if raw.source_file.startswith("002_"):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from generator.urls import (
+from generator.article.identity import (
     SLUG_MAX,
     _relative_path,
     article_slug,
@@ -141,7 +141,7 @@ def test_relative_links_agree_with_relpath(folder: list[str], target: list[str])
 
 @given(_SEGMENTS, _SEGMENTS, st.sampled_from(["", "/"]))
 def test_a_pages_link_maker_links_as_relative_url_does(folder: list[str], target: list[str], end: str) -> None:
-    from generator.render import links_from
+    from generator.site.render import links_from
 
     page, path = "/".join([*folder, "index.html"]), "/".join(target) + end
     assert links_from(page)(path) == relative_url(page, path)

@@ -13,7 +13,7 @@ One file, CACHE_DIR/cache.sqlite3, outside the site folder, with four tables:
 - contents: key → the article's HTML, Markdown and search text, compressed; loaded one article at
   a time when its pages are rendered or its search shard indexed, so bodies are never all in memory.
 - feed_entries: entry key → an Atom entry as feedgen wrote it, for the articles of the newest
-  months (generator.feeds.KeptEntries); the entries of other keys are pruned by each build.
+  months (generator.site.feeds.KeptEntries); the entries of other keys are pruned by each build.
 - buckets: the outcomes of the last build again, decoded and pickled in groups by the day of
   capture (bucket_of), newest first. Every rebuild loads every outcome, and one pickle of a few
   dozen loads in half the time the rows take to decode one by one; a new article rewrites only
@@ -40,11 +40,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from generator import codec
+from generator.archive.tagging import MonthTags
+from generator.cache import codec
 from generator.config import Config
-from generator.fingerprint import code_fingerprint
 from generator.models import Content, Outcome, Processed
-from generator.tagging import MonthTags
+from generator.site.fingerprint import code_fingerprint
 
 SCHEMA = 3  # bump when the tables change; an older database is emptied (2 is upgraded in place)
 RACY_NS = 2_000_000_000  # a file modified this close to its hashing is hashed again next time
@@ -73,7 +73,7 @@ class FileStat(NamedTuple):
 
 # The modules whose code decides what the per-article work produces; the modules they import
 # from the package are found by code_fingerprint itself, so a new import is never missed.
-ARTICLE_MODULES = ("reader", "enrich", "codec")
+ARTICLE_MODULES = ("article.reader", "article.enrich", "cache.codec")
 # Libraries whose version changes what the per-article work produces.
 ARTICLE_LIBRARIES = ("nh3", "beautifulsoup4", "lxml", "markdownify", "rjieba", "opencc", "charset-normalizer")
 

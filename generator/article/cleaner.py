@@ -3,7 +3,7 @@
 nh3 (the Rust ammonia sanitizer) is the gate on both sides: the raw HTML goes through it
 before anything else looks at it, and the final HTML goes through it again, so whatever the
 structural clean-up in between does, only allow-listed markup reaches a page. The clean-up
-itself works on one BeautifulSoup tree (built by generator.soup), which also feeds markdownify.
+itself works on one BeautifulSoup tree (built by generator.article.soup), which also feeds markdownify.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import nh3
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
 from markdownify import MarkdownConverter, chomp
 
+from generator.article.soup import parse as parse_html
 from generator.models import CleanBody, Image
-from generator.soup import parse as parse_html
-from generator.xmltext import strip_illegal
+from generator.text import strip_illegal
 
 # A body that is only a URL or looks like a file name is still HTML to clean, not a mistake.
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)

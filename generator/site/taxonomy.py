@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from generator.archive.tagging import tag_segments
 from generator.models import Archive, Article
-from generator.tagging import tag_segments
 
 if TYPE_CHECKING:
-    from generator.render import Page, SiteRenderer
+    from generator.site.render import Page, SiteRenderer
 
 YEAR_SPLIT = 300  # a listing (or a year of it) with more articles than this is split into years (months)
 

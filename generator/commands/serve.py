@@ -25,11 +25,11 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from generator.build import build, default_cache_dir
+from generator.commands.build import build, default_cache_dir
 from generator.config import Config, ConfigError, load_config
 from generator.models import Problem
-from generator.render import TEMPLATES_DIR
-from generator.writer import WriteError
+from generator.output.writer import WriteError
+from generator.site.render import TEMPLATES_DIR
 
 HOST = "127.0.0.1"  # never another interface: this is a preview, not a web server
 DEFAULT_CONFIG = Path("newsarchive.toml")

@@ -5,20 +5,20 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from generator.article.identity import absolute_url
 from generator.config import Config
-from generator.urls import absolute_url
 
 if TYPE_CHECKING:
-    from generator.feeds import FeedSpec
     from generator.models import Article
-    from generator.render import Html
+    from generator.site.feeds import FeedSpec
+    from generator.site.render import Html
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 
 def _item(article: Article, config: Config, html: Html) -> dict[str, Any]:
     """One article → a JSON Feed item with the same id, dates and content as its Atom entry."""
-    from generator.feeds import full_content, published_time  # feeds imports this module
+    from generator.site.feeds import full_content, published_time  # feeds imports this module
 
     item: dict[str, Any] = {
         "id": article.entry_id,

@@ -3,7 +3,7 @@
 
 A background IDF (from jieba's corpus) counts as BACKGROUND_DOCS extra documents, so a
 three-article archive still ranks 普京 above a name that one article mentions in passing.
-Kept apart from generator.tags (candidates per article), whose code keys the article cache.
+Kept apart from generator.article.tags (candidates per article), whose code keys the article cache.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from generator.article.identity import safe_segment, short_hash
+from generator.article.tags import BACKGROUND_IDF, DEFAULT_IDF, MIN_OCCURRENCES, Candidate, clean_name, term_key
 from generator.config import TagsConfig
 from generator.models import Article, TagCandidates, TagIndex
-from generator.tags import BACKGROUND_IDF, DEFAULT_IDF, MIN_OCCURRENCES, Candidate, clean_name, term_key
-from generator.urls import safe_segment, short_hash
 
 BACKGROUND_DOCS = 10_000  # how many documents the background IDF is worth
 LONE_FACTOR = 0.5  # a term no other article shares gets no tag page, so it ranks lower

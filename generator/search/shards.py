@@ -2,7 +2,7 @@
 
 Pagefind's extended build (PyPI `pagefind-bin-extended`: the binary ships inside the wheel and
 never downloads anything) indexes one record per article: its title, publisher, author and text,
-with the Chinese already split into words by the per-article work (generator.words, cached), so
+with the Chinese already split into words by the per-article work (generator.article.words, cached), so
 Pagefind only reads words between spaces. It writes an index that the search page (/search/)
 loads in the browser, so search needs no server-side code and no network.
 
@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.models import Archive, Article, Content, Month
-from generator.writer import link_or_copy
+from generator.output.writer import link_or_copy
 
 BUNDLE = "pagefind"  # folder of the shards inside the site
 # Articles per shard at most (a day with more is a shard alone). It bounds what adding one article

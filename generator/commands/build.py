@@ -15,16 +15,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.archive import build_archive
-from generator.cache import Cache
+from generator.archive.assemble import build_archive
+from generator.cache.gather import Gathered, Progress, gather
+from generator.cache.store import Cache
 from generator.config import Config
-from generator.feeds import render_feeds
-from generator.fingerprint import PlannedFile, PlannedGroup
-from generator.gather import Gathered, Progress, gather
 from generator.models import Archive, Article, Problem, Processed
-from generator.render import TEMPLATES_DIR, SiteRenderer, site_fingerprint
-from generator.search import Indexer, index_is_current, memory_is_tight, page_budget, plan_shards
-from generator.writer import Checkpoint, WriteReport, live_folder, mirror_first, output_lock, prepare, publish
+from generator.output.writer import Checkpoint, WriteReport, live_folder, mirror_first, output_lock, prepare, publish
+from generator.search.shards import Indexer, index_is_current, memory_is_tight, page_budget, plan_shards
+from generator.site.feeds import render_feeds
+from generator.site.fingerprint import PlannedFile, PlannedGroup
+from generator.site.render import TEMPLATES_DIR, SiteRenderer, site_fingerprint
 
 CACHE_FILE = "cache.sqlite3"
 COMPILED_TEMPLATES = "templates"  # folder in the cache folder where Jinja keeps compiled templates

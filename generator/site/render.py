@@ -23,10 +23,14 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from generator import __version__, taxonomy
+from generator import __version__
+from generator.article.identity import absolute_url, relative_url
 from generator.config import Config
-from generator.feeds import EntryStore, kept_entries, listing_feed_spec, planned_feed
-from generator.fingerprint import (
+from generator.models import Archive, Article, Content, Month
+from generator.search.shards import Shard, capture_day, pages_folder
+from generator.site import taxonomy
+from generator.site.feeds import EntryStore, kept_entries, listing_feed_spec, planned_feed
+from generator.site.fingerprint import (
     Marks,
     PlannedFile,
     PlannedGroup,
@@ -36,10 +40,7 @@ from generator.fingerprint import (
     folder_fingerprint,
     text_digest,
 )
-from generator.i18n import STRINGS, format_day, format_time, month_title
-from generator.models import Archive, Article, Content, Month
-from generator.search import Shard, capture_day, pages_folder
-from generator.urls import absolute_url, relative_url
+from generator.site.i18n import STRINGS, format_day, format_time, month_title
 
 Page = PlannedFile
 Lazy = Callable[[Callable[[str], str]], Any]  # a page's url() → a value made only when the page renders
@@ -48,7 +49,7 @@ Html = Callable[[str], str]  # article content key → its HTML alone (a feed en
 
 
 class ContentStore(EntryStore, Protocol):
-    """Where the renderer loads articles' Content from, and keeps feed entries in (generator.cache.Cache)."""
+    """Where the renderer loads articles' Content from, and keeps feed entries in (generator.cache.store.Cache)."""
 
     def content(self, key: str, search_text: bool = True) -> Content:
         """Article content key → its Content (search_text False: without its search text)."""
@@ -60,14 +61,14 @@ class ContentStore(EntryStore, Protocol):
 SITEMAP_MAX_URLS = 50_000
 # The modules that make pages, feeds and the search index; with what they import, their code is part of
 # every page's fingerprint. The writer is left out: it copies the bytes it is given.
-PAGE_MODULES = ("render", "feeds", "jsonfeed", "taxonomy", "search")
+PAGE_MODULES = ("site.render", "site.feeds", "site.jsonfeed", "site.taxonomy", "search.shards")
 PAGE_LIBRARIES = ("jinja2", "markupsafe", "feedgen", "lxml")
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
 def page_code() -> str:
     """→ the fingerprint of the code (and libraries, and Python) that makes pages, feeds and the search index."""
-    return code_fingerprint(PAGE_MODULES, PAGE_LIBRARIES, leave_out=("writer",))
+    return code_fingerprint(PAGE_MODULES, PAGE_LIBRARIES, leave_out=("output.writer",))
 
 
 def site_fingerprint(config: Config, templates_dir: Path = TEMPLATES_DIR) -> str:

@@ -69,7 +69,7 @@ def _encode(value: Any) -> Any:
     if isinstance(value, datetime):
         zone = value.tzinfo
         return (DATETIME, value.isoformat(), zone.key if isinstance(zone, ZoneInfo) else None)
-    raise TypeError(f"the cache codec cannot store a {type(value).__name__}; teach generator.codec about it")
+    raise TypeError(f"the cache codec cannot store a {type(value).__name__}; teach generator.cache.codec about it")
 
 
 @functools.cache

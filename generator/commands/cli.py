@@ -10,12 +10,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator import __version__, importer, serve
-from generator.build import BuildResult, build, default_cache_dir, load_archive
+from generator import __version__
+from generator.cache.gather import default_jobs
+from generator.commands import importer, serve
+from generator.commands.build import BuildResult, build, default_cache_dir, load_archive
 from generator.config import DEFAULT_BASE_URL, Config, ConfigError, load_config
-from generator.gather import default_jobs
-from generator.search import SearchError
-from generator.writer import WriteError
+from generator.output.writer import WriteError
+from generator.search.shards import SearchError
 
 DEFAULT_CONFIG = Path("newsarchive.toml")
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE = 0, 1, 2

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from generator.cleaner import clean_body
+from generator.article.cleaner import clean_body
+from generator.article.identity import article_slug, entry_id, normalize_url, short_hash
+from generator.article.outlets import outlet_for
+from generator.article.reader import parse_article
+from generator.article.tags import extract_candidates
+from generator.article.words import search_words
 from generator.config import Config
 from generator.models import Article, ArticleError, CleanBody, Content, Outcome, Problem, Processed, RawArticle, Skipped
-from generator.outlets import outlet_for
-from generator.reader import parse_article
-from generator.tags import extract_candidates
-from generator.urls import article_slug, entry_id, normalize_url, short_hash
-from generator.words import search_words
-from generator.xmltext import strip_illegal
+from generator.text import strip_illegal
 
 # Characters common in one script and written differently in the other; enough to tell a
 # Traditional text from a Simplified one without a dictionary.
@@ -112,7 +112,7 @@ def process(raw: RawArticle, config: Config, content_key: str = "",
     """The per-article work in one call (clean + enrich): RawArticle → (Article, Content, warnings).
 
     This is the unit that caching and parallel builds work on. It reads only the config fields
-    in generator.cache.ARTICLE_CONFIG_FIELDS, which are part of every cache key.
+    in generator.cache.store.ARTICLE_CONFIG_FIELDS, which are part of every cache key.
     """
     return enrich(raw, clean_body(raw.body_html, raw.url), config, content_key)
 

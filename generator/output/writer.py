@@ -28,8 +28,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.fingerprint import PlannedFile, PlannedGroup
-from generator.manifest import Manifest, decode_manifest, encode_manifest
+from generator.output.manifest import Manifest, decode_manifest, encode_manifest
+from generator.site.fingerprint import PlannedFile, PlannedGroup
 
 LEGACY_MANIFEST = ".newsarchive-manifest.json"  # what versions before generations left in the output folder
 GENERATIONS = ("a", "b")

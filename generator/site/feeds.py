@@ -30,15 +30,15 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from generator import __version__
+from generator.article.identity import absolute_url
 from generator.config import Config
-from generator.i18n import month_title
-from generator.jsonfeed import json_feed
 from generator.models import Archive, Article, Month
-from generator.urls import absolute_url
+from generator.site.i18n import month_title
+from generator.site.jsonfeed import json_feed
 
 if TYPE_CHECKING:
-    from generator.fingerprint import PlannedFile
-    from generator.render import Html, SiteRenderer
+    from generator.site.fingerprint import PlannedFile
+    from generator.site.render import Html, SiteRenderer
 
 ATOM_TYPE = "application/atom+xml"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
@@ -130,7 +130,7 @@ def published_time(article: Article) -> datetime:
 
 
 class EntryStore(Protocol):
-    """Where entries made by earlier builds are kept (generator.cache.Cache)."""
+    """Where entries made by earlier builds are kept (generator.cache.store.Cache)."""
 
     def feed_entries(self, keys: Iterable[str]) -> dict[str, bytes]:
         """Entry keys → {key: the entry's bytes} for those kept."""

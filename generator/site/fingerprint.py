@@ -47,37 +47,78 @@ class PlannedGroup:
     files: Callable[[], Iterable[PlannedFile]]  # plans them; called only when the fingerprint is new
 
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # the generator package
 
 
-# Import statements naming package modules, wherever they are (lazy imports inside functions count):
-# "from generator.x import …", "from generator import x, y" (parenthesized over lines too), "import generator.x".
-_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+generator(?:\.(\w+))?[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)"
+# Import statements, wherever they are (lazy imports inside functions count): "from generator.x.y import …",
+# "from generator import x, y", relative "from .x import …" / "from .. import x" (names parenthesized over
+# lines too), and "import generator.x.y".
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(generator(?:\.[\w.]+)?|\.+[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)"
                      r"|import[ \t]+([^\n]*))", re.MULTILINE)
 
 
+def module_file(name: str) -> Path | None:
+    """A dotted module name in the package ("site.render"; "" is the package itself) → its source file
+    (a package's __init__.py), or None when there is no such module."""
+    base = PACKAGE.joinpath(*name.split(".")) if name else PACKAGE
+    for path in (base.with_suffix(".py") if name else None, base / "__init__.py"):
+        if path is not None and path.is_file():
+            return path
+    return None
+
+
+def _absolute(module: str, current: str, is_package: bool) -> str | None:
+    """The module part of a `from … import` (absolute "generator.x" or relative "..x") + the importing
+    module → the dotted name in the package ('' for the package itself), or None outside the package."""
+    if not module.startswith("."):
+        return None if module != "generator" and not module.startswith("generator.") else module[len("generator."):]
+    dots = len(module) - len(module.lstrip("."))
+    parts = current.split(".") if current else []
+    if not is_package:
+        parts = parts[:-1]  # a plain module's own package
+    parts = parts[: len(parts) - (dots - 1)] if dots > 1 else parts
+    rest = module.lstrip(".")
+    return ".".join([*parts, *([rest] if rest else [])])
+
+
+def _with_parents(name: str) -> list[str]:
+    """A dotted module name → it and every package it is in (importing it runs their __init__.py too)."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
 def _module_imports(name: str) -> list[str]:
-    """A module name in the package → the package modules its import statements name.
+    """A dotted module name in the package → the package modules (and their packages) its imports name.
 
     Read from the source text, not from a syntax tree: parsing every module made a tenth of a
     second of each rebuild. Text that only looks like an import (in a string) can add a module,
     which costs a needless re-render, never a missed one.
     """
-    found = []
-    for module, names, plain in _IMPORT.findall((PACKAGE / f"{name}.py").read_text(encoding="utf-8")):
+    path = module_file(name)
+    if path is None:
+        return []
+    is_package = path.name == "__init__.py"
+    found: list[str] = []
+    for module, names, plain in _IMPORT.findall(path.read_text(encoding="utf-8")):
         if module:
-            found.append(module)
-        elif names:
+            base = _absolute(module, name, is_package)
+            if base is None:
+                continue
+            found += _with_parents(base) if base else [""]  # "": the package's own __init__.py
             listed = names if names.startswith("(") else names.split("#")[0]
-            found += [n for n in re.findall(r"\w+", listed) if (PACKAGE / f"{n}.py").exists()]
+            for word in re.findall(r"\w+", listed):  # a name listed may itself be a module of the package
+                candidate = f"{base}.{word}" if base else word
+                if module_file(candidate) is not None:
+                    found += _with_parents(candidate)
         else:
-            found += re.findall(r"\bgenerator\.(\w+)", plain)
-    return found
+            for dotted in re.findall(r"\bgenerator\.([\w.]+)", plain.split("#")[0]):
+                found += _with_parents(dotted.rstrip("."))
+    return [module for module in found if module_file(module) is not None]
 
 
 def imported_modules(roots: Iterable[str], leave_out: Iterable[str] = ()) -> set[str]:
-    """Module names in the package (+ modules not to follow) → those modules plus every package module
-    they import, transitively."""
+    """Dotted module names in the package (+ modules not to follow) → those modules plus every package
+    module they import, transitively."""
     found: set[str] = set(leave_out)
     pending = list(roots)
     while pending:
@@ -86,6 +127,12 @@ def imported_modules(roots: Iterable[str], leave_out: Iterable[str] = ()) -> set
             found.add(name)
             pending += _module_imports(name)
     return found - set(leave_out)
+
+
+def module_name(path: Path) -> str:
+    """A source file in the package → its dotted module name (a package's __init__.py: the package's)."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def folder_fingerprint(folder: Path, counts: Callable[[Path], bool] = lambda path: True) -> str:
@@ -108,7 +155,7 @@ def code_fingerprint(roots: tuple[str, ...], libraries: tuple[str, ...], leave_o
 
     def counts(path: Path) -> bool:
         """Modules outside the closure are left out; data files always count."""
-        return path.suffix != ".py" or path.parent != PACKAGE or path.stem in modules
+        return path.suffix != ".py" or module_name(path) in modules
 
     digest = hashlib.blake2b(folder_fingerprint(PACKAGE, counts).encode(), digest_size=16)
     # The Python version: the cache codec's marshal format and unicodedata's tables go with it.
@@ -183,7 +230,7 @@ def _walk(value: Any, marks: Marks, out: list[str]) -> None:
     elif callable(value):  # template helpers: their behaviour comes from the code and config
         out.append(getattr(value, "__qualname__", type(value).__name__))
     else:
-        raise TypeError(f"cannot fingerprint a {type(value).__name__}; teach generator.fingerprint about it")
+        raise TypeError(f"cannot fingerprint a {type(value).__name__}; teach generator.site.fingerprint about it")
 
 
 def fingerprint(site: str, name: str, values: dict[str, Any], marks: Marks) -> str:

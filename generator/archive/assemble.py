@@ -11,11 +11,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
+from generator.archive.tagging import MonthTags, Period, index_tags, tag_by_month
+from generator.article.identity import short_hash
 from generator.config import TagsConfig
-from generator.fingerprint import code_fingerprint
 from generator.models import Archive, Article, Duplicate, Month, OutletIndex, Problem, TagCandidates
-from generator.tagging import MonthTags, Period, index_tags, tag_by_month
-from generator.urls import short_hash
+from generator.site.fingerprint import code_fingerprint
 
 # Keys in C: the archive stage handles every article several times, 100,000 at 100k.
 _identity = operator.attrgetter("identity")
@@ -141,7 +141,7 @@ def month_keys(articles: Iterable[Article], config: TagsConfig, periods: Sequenc
     if not all(content_keys):
         return {}
     grouped = _grouped(map(_year_month, articles) if periods is None else periods, content_keys)
-    chain = f"{code_fingerprint(('tagging',), ())}\0{config!r}"
+    chain = f"{code_fingerprint(('archive.tagging',), ())}\0{config!r}"
     keys = {}
     for period in sorted(grouped):
         text = f"{chain}\0{period}\0" + "\x1f".join(grouped[period])

@@ -17,8 +17,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import codec
-from generator.cache import (
+from generator.article.reader import scan_folder, unreadable
+from generator.cache import codec
+from generator.cache.store import (
     Cache,
     FileStat,
     article_code,
@@ -28,7 +29,6 @@ from generator.cache import (
 )
 from generator.config import Config
 from generator.models import Content, Outcome, Skipped
-from generator.reader import scan_folder, unreadable
 
 # Below this many files to process, worker processes cost more to start than they save ...
 PARALLEL_FROM = 64
@@ -63,7 +63,7 @@ _worker_state: dict[str, object] = {}
 def process_file(name: str, data: bytes, key: str, config: Config) -> tuple[Outcome, Content | None]:
     """enrich.process_file, its module imported on first use: a rebuild that finds every file in the cache
     never loads the cleaner's and the segmenter's libraries, and a new file's worker loads them itself."""
-    from generator.enrich import process_file as process
+    from generator.article.enrich import process_file as process
 
     return process(name, data, key, config)
 

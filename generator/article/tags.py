@@ -4,7 +4,7 @@ Two steps:
 - `extract_candidates(title, text, lang, config)` → the article's candidate terms with counts
   and weights. It depends on the article alone, so it is cached and run in parallel with the
   rest of the per-article work.
-- `generator.tagging.assign_tags(candidates of every article, their outlets, config)` → each
+- `generator.archive.tagging.assign_tags(candidates of every article, their outlets, config)` → each
   article's tags, scored TF-IDF against the archive (a module of its own, so that changing how
   tags are scored does not invalidate the cache of per-article work).
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from generator.tags import load_rjieba
+from generator.article.tags import load_rjieba
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # CJK ideographs
 
