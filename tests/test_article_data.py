@@ -17,7 +17,7 @@ from generator.article.reader import parse_article
 from generator.cache import codec
 from generator.config import Config
 from generator.models import Content, Problem, Processed, Skipped, TagCandidates
-from generator.site.fingerprint import imported_modules
+from generator.sourcecode import imported_modules
 from tests.conftest import SEEDS
 
 
@@ -151,7 +151,7 @@ def test_page_fingerprints_cover_the_page_making_code_and_not_the_pipeline() -> 
 def test_every_form_of_import_of_a_package_module_counts(tmp_path, monkeypatch) -> None:
     """Lazy imports inside functions, names listed over several lines, `import generator.x`: a module
     missed here would leave its code out of the fingerprints, and pages stale after it changes."""
-    from generator.site import fingerprint
+    from generator import sourcecode
 
     sources = {
         "root": "import os\nfrom generator.plain import thing\n\ndef late():\n    from generator import (\n"
@@ -161,7 +161,7 @@ def test_every_form_of_import_of_a_package_module_counts(tmp_path, monkeypatch) 
     }
     for name, text in sources.items():
         (tmp_path / f"{name}.py").write_text(text, encoding="utf-8")
-    monkeypatch.setattr(fingerprint, "PACKAGE", tmp_path)
+    monkeypatch.setattr(sourcecode, "PACKAGE", tmp_path)
     assert imported_modules(["root"]) == {"root", "plain", "listed", "other", "dotted", "single"}
     assert imported_modules(["root"], leave_out=["plain"]) == {"root", "listed", "other", "dotted"}
 
@@ -170,7 +170,7 @@ def test_imports_in_subpackages_count_dotted_relative_and_their_packages(tmp_pat
     """Modules in subpackages: `from generator.a.b import`, `from . import`, `from ..c import`, `import generator.a.b`
     and a listed submodule all count, with the packages they are in (their __init__.py runs on import).
     Each module's file, and only the modules reached, are in the code fingerprint."""
-    from generator.site import fingerprint
+    from generator import sourcecode
 
     files = {
         "__init__.py": "__version__ = '1'\n",
@@ -186,24 +186,24 @@ def test_imports_in_subpackages_count_dotted_relative_and_their_packages(tmp_pat
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
-    monkeypatch.setattr(fingerprint, "PACKAGE", tmp_path)
+    monkeypatch.setattr(sourcecode, "PACKAGE", tmp_path)
     assert imported_modules(["top"]) == {
         "top", "", "site", "site.render", "site.feeds", "site.taxonomy", "article", "article.reader",
         "article.words", "article.cleaner"}
-    assert fingerprint.module_name(tmp_path / "site" / "__init__.py") == "site"
-    assert fingerprint.module_name(tmp_path / "article" / "reader.py") == "article.reader"
-    assert fingerprint.module_file("site") == tmp_path / "site" / "__init__.py"
+    assert sourcecode.module_name(tmp_path / "site" / "__init__.py") == "site"
+    assert sourcecode.module_name(tmp_path / "article" / "reader.py") == "article.reader"
+    assert sourcecode.module_file("site") == tmp_path / "site" / "__init__.py"
 
     def digest() -> str:
-        fingerprint.code_fingerprint.cache_clear()
-        return fingerprint.code_fingerprint(("top",), ())
+        sourcecode.code_fingerprint.cache_clear()
+        return sourcecode.code_fingerprint(("top",), ())
 
     before = digest()
     (tmp_path / "article" / "unrelated.py").write_text("x = 1\n", encoding="utf-8")
     assert digest() == before  # a module nothing imports is left out
     (tmp_path / "article" / "words.py").write_text("x = 1\n", encoding="utf-8")
     assert digest() != before  # a module two packages away, imported with a dotted `import`, counts
-    fingerprint.code_fingerprint.cache_clear()
+    sourcecode.code_fingerprint.cache_clear()
 
 
 @pytest.mark.parametrize(("text", "lang"), [

@@ -11,7 +11,8 @@ import pytest
 
 from generator.commands.build import BuildResult
 from generator.commands.cli import main
-from generator.config import ConfigError, parse_config
+from generator.config import parse_config
+from generator.errors import ConfigError
 
 from .conftest import ROOT, SEEDS
 

@@ -32,7 +32,8 @@ from generator.article.reader import parse_article
 from generator.cache.store import ARTICLE_CONFIG_FIELDS
 from generator.commands.build import CACHE_FILE, COMPILED_TEMPLATES, build
 from generator.config import Config, parse_config
-from generator.output.writer import WriteError, _write_atomically, _write_into_generation, output_lock
+from generator.errors import WriteError
+from generator.output.writer import _write_atomically, _write_into_generation, output_lock
 from generator.site import render, taxonomy
 from tests.conftest import SEEDS, TEST_CONFIG_TOML, site_snapshot
 from tests.messy import messy_archive, write_archive

@@ -20,11 +20,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from generator.archive.tagging import segment_key, tag_segments
-from generator.article.identity import article_slug, is_windows_reserved, safe_segment
+from generator.article.identity import article_slug
 from generator.article.tags import clean_name
 from generator.commands.build import BuildResult, build
 from generator.config import parse_config
 from generator.output.writer import lock_file
+from generator.paths import is_windows_reserved, safe_segment
 from generator.search.shards import STAMP
 from generator.text import strip_illegal
 

@@ -9,7 +9,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from generator.article.reader import parse_article, parse_title_line, read_folder
-from generator.models import ArticleError, RawArticle
+from generator.errors import ArticleError
+from generator.models import RawArticle
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = Path(__file__).parent.parent / "seeds"

@@ -230,7 +230,8 @@ def records_of(articles: list) -> list[dict[str, object]]:
 
 def test_one_pagefind_service_indexes_shard_after_shard_and_reports_what_it_cannot(
         seed_site: tuple[Path, BuildResult], tmp_path: Path) -> None:
-    from generator.search.shards import STAMP, SearchError, Shard, _Pagefind
+    from generator.errors import SearchError
+    from generator.search.shards import STAMP, Shard, _Pagefind
 
     _, result = seed_site
     articles = list(result.archive.articles)

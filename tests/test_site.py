@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from generator.commands.build import BuildResult, build
 from generator.config import Config
 from generator.output.manifest import Manifest, decode_manifest, encode_manifest
+from generator.output.plan import PlannedFile, PlannedGroup
 from generator.output.writer import (
     Checkpoint,
     WriteError,
@@ -28,7 +29,7 @@ from generator.output.writer import (
     state_folder,
     write_site,
 )
-from generator.site.fingerprint import PlannedFile, PlannedGroup, bytes_fingerprint
+from generator.site.fingerprint import bytes_fingerprint
 
 from .conftest import SEEDS, site_snapshot
 

@@ -9,15 +9,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from generator.article.identity import (
-    SLUG_MAX,
-    _relative_path,
-    article_slug,
-    entry_id,
-    normalize_url,
-    relative_url,
-    safe_segment,
-)
+from generator.article.identity import SLUG_MAX, article_slug, entry_id, normalize_url
+from generator.paths import _relative_path, links_from, relative_url, safe_segment
 
 SLUG_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
@@ -141,7 +134,6 @@ def test_relative_links_agree_with_relpath(folder: list[str], target: list[str])
 
 @given(_SEGMENTS, _SEGMENTS, st.sampled_from(["", "/"]))
 def test_a_pages_link_maker_links_as_relative_url_does(folder: list[str], target: list[str], end: str) -> None:
-    from generator.site.render import links_from
 
     page, path = "/".join([*folder, "index.html"]), "/".join(target) + end
     assert links_from(page)(path) == relative_url(page, path)

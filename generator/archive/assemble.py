@@ -12,10 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from generator.archive.tagging import MonthTags, Period, index_tags, tag_by_month
-from generator.article.identity import short_hash
 from generator.config import TagsConfig
 from generator.models import Archive, Article, Duplicate, Month, OutletIndex, Problem, TagCandidates
-from generator.site.fingerprint import code_fingerprint
+from generator.paths import moved_article_folder
+from generator.sourcecode import code_fingerprint
+from generator.text import short_hash
 
 # Keys in C: the archive stage handles every article several times, 100,000 at 100k.
 _identity = operator.attrgetter("identity")
@@ -94,7 +95,7 @@ def separate_colliding_paths(articles: list[Article]) -> tuple[list[Article], li
         result.append(group[0])
         for other in group[1:]:
             slug = f"{other.slug[:72]}-{short_hash(other.identity, 6)}"
-            moved = dataclasses.replace(other, slug=slug, path=path.rsplit("/", 2)[0] + f"/{slug}/")
+            moved = dataclasses.replace(other, slug=slug, path=moved_article_folder(path, slug))
             result.append(moved)
             warnings.append(Problem(
                 other.source_file, 0,

@@ -15,10 +15,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from generator.article.identity import safe_segment, short_hash
 from generator.article.tags import BACKGROUND_IDF, DEFAULT_IDF, MIN_OCCURRENCES, Candidate, clean_name, term_key
 from generator.config import TagsConfig
 from generator.models import Article, TagCandidates, TagIndex
+from generator.paths import FEED, PAGE, safe_segment
+from generator.text import short_hash
 
 BACKGROUND_DOCS = 10_000  # how many documents the background IDF is worth
 LONE_FACTOR = 0.5  # a term no other article shares gets no tag page, so it ranks lower
@@ -143,7 +144,7 @@ def _segment_base(name: str) -> str:
     """A tag → a path segment with no control, format (bidi) or unsafe characters and no trailing dot."""
     visible = "".join("-" if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch for ch in name)
     base = safe_segment(visible).rstrip(". ") or "-"
-    return "_" + base if base.casefold() in ("index.html", "feed.xml") else base
+    return "_" + base if base.casefold() in (PAGE, FEED) else base
 
 
 def _hash(name: str, length: int) -> str:

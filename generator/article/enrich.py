@@ -6,14 +6,16 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from generator.article.cleaner import clean_body
-from generator.article.identity import article_slug, entry_id, normalize_url, short_hash
+from generator.article.identity import article_slug, entry_id, normalize_url
 from generator.article.outlets import outlet_for
 from generator.article.reader import parse_article
 from generator.article.tags import extract_candidates
 from generator.article.words import search_words
 from generator.config import Config
-from generator.models import Article, ArticleError, CleanBody, Content, Outcome, Problem, Processed, RawArticle, Skipped
-from generator.text import strip_illegal
+from generator.errors import ArticleError
+from generator.models import Article, CleanBody, Content, Outcome, Problem, Processed, RawArticle, Skipped
+from generator.paths import article_folder
+from generator.text import short_hash, strip_illegal
 
 # Characters common in one script and written differently in the other; enough to tell a
 # Traditional text from a Simplified one without a dictionary.
@@ -93,7 +95,7 @@ def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = 
         captured=captured,
         published=_localize(body.published, zone),
         slug=slug,
-        path=f"articles/{captured:%Y/%m/%d}/{slug}/",
+        path=article_folder(captured, slug),
         outlet=outlet_for(raw.url, config.sources),
         author=body.author,
         lang=lang,

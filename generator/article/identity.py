@@ -1,14 +1,14 @@
-"""URL helpers: the identity of a story, slugs, path-safe names, and links between pages."""
+"""A story's identity (its URL normalized), its feed entry id, and its slug."""
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import posixpath
 import re
 import unicodedata
 import uuid
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+from generator.paths import is_windows_reserved
+from generator.text import short_hash
 
 SLUG_MAX = 80
 # Query parameters that only say where a reader came from; the same story with any of them is
@@ -43,11 +43,6 @@ def normalize_url(url: str) -> str:
                    if not is_tracking_param(k))
     path = parts.path or "/"
     return urlunsplit(("https", host, path, urlencode(query), ""))
-
-
-def short_hash(text: str, length: int = 8) -> str:
-    """Text → the first `length` hex digits of its SHA-256."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
 def entry_id(identity: str) -> str:
@@ -111,67 +106,3 @@ def _plain_slug(url: str, title: str, seed: str) -> str:
     if len(slug) <= SLUG_MAX:
         return slug
     return f"{_cut_words(slug, SLUG_MAX - 9)}-{short_hash(seed)}"
-
-
-_UNSAFE_SEGMENT = re.compile(r'[/\\?#%:*"<>|\x00-\x1f\x7f]')
-# Names Windows reserves for devices in every folder, also with an extension ("nul.txt") and with
-# spaces before it ("CON .md"); superscript digits count as digits (COM¹). CONIN$, CONOUT$ and
-# CLOCK$ are special too.
-_WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", "conin$", "conout$", "clock$",
-                              *(f"{port}{n}" for port in ("com", "lpt") for n in "0123456789¹²³")})
-SEGMENT_MAX_BYTES = 200
-
-
-def is_windows_reserved(segment: str) -> bool:
-    """True for a path segment Windows would open as a device instead of a file (CON, nul.txt, COM¹)."""
-    return segment.split(".")[0].rstrip(" ").casefold() in _WINDOWS_DEVICES
-
-
-def safe_segment(name: str) -> str:
-    """A tag or outlet name → one path segment that keeps its letters and cannot leave its folder.
-
-    Also valid on Windows: no reserved device name, no trailing dot or space (Windows drops
-    them, so "a." would be the same folder as "a").
-    """
-    cleaned = _UNSAFE_SEGMENT.sub("-", unicodedata.normalize("NFC", name)).strip()
-    cleaned = re.sub(r"\s+", "-", cleaned).strip(".") or "-"
-    if is_windows_reserved(cleaned):
-        cleaned = "_" + cleaned
-    encoded = cleaned.encode("utf-8")
-    if len(encoded) > SEGMENT_MAX_BYTES:
-        cleaned = encoded[: SEGMENT_MAX_BYTES - 9].decode("utf-8", "ignore") + "-" + short_hash(name)
-    return cleaned
-
-
-def relative_url(from_page: str, to_path: str) -> str:
-    """Site-relative page file + site-relative target → a relative link that also works on file://.
-
-    Folder targets ("archive/2024/06/") get an explicit index.html, because file:// has no
-    directory index.
-    """
-    target = to_path + "index.html" if to_path == "" or to_path.endswith("/") else to_path
-    return _quoted(_relative_path(posixpath.dirname(from_page), target))
-
-
-def _relative_path(start: str, target: str) -> str:
-    """A site-relative folder ('' for the root) + a site-relative file → the path from one to the other.
-
-    posixpath.relpath, without its calls to os.getcwd(): pages hold hundreds of thousands of links.
-    """
-    folders = start.split("/") if start else []
-    parts = target.split("/")
-    shared = 0
-    while shared < len(folders) and shared < len(parts) - 1 and folders[shared] == parts[shared]:
-        shared += 1
-    return "/".join([".."] * (len(folders) - shared) + parts[shared:])
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _quoted(path: str) -> str:
-    """A relative path → percent-encoded for an href (cached: most links repeat across pages)."""
-    return quote(path, safe="/#?=&-._~")
-
-
-def absolute_url(base_url: str, path: str) -> str:
-    """base_url + site-relative path → absolute URL with non-ASCII characters percent-encoded."""
-    return base_url + quote(path, safe="/#?=&-._~")

@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 
 import charset_normalizer
 
-from generator.models import ArticleError, Problem, RawArticle
+from generator.errors import ArticleError
+from generator.models import Problem, RawArticle
 
 # 1995-01-01 .. 2100-01-01 in epoch ms: anything outside is a typo or seconds.
 EARLIEST_MS = 788_918_400_000

@@ -44,7 +44,7 @@ from generator.archive.tagging import MonthTags
 from generator.cache import codec
 from generator.config import Config
 from generator.models import Content, Outcome, Processed
-from generator.site.fingerprint import code_fingerprint
+from generator.sourcecode import code_fingerprint
 
 SCHEMA = 3  # bump when the tables change; an older database is emptied (2 is upgraded in place)
 RACY_NS = 2_000_000_000  # a file modified this close to its hashing is hashed again next time

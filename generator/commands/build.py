@@ -20,10 +20,9 @@ from generator.cache.gather import Gathered, Progress, gather
 from generator.cache.store import Cache
 from generator.config import Config
 from generator.models import Archive, Article, Problem, Processed
+from generator.output.plan import PlannedFile, PlannedGroup
 from generator.output.writer import Checkpoint, WriteReport, live_folder, mirror_first, output_lock, prepare, publish
 from generator.search.shards import Indexer, index_is_current, memory_is_tight, page_budget, plan_shards
-from generator.site.feeds import render_feeds
-from generator.site.fingerprint import PlannedFile, PlannedGroup
 from generator.site.render import TEMPLATES_DIR, SiteRenderer, site_fingerprint
 
 CACHE_FILE = "cache.sqlite3"
@@ -129,7 +128,7 @@ def site_files(renderer: SiteRenderer, checkpoint: Callable[[str], Checkpoint] |
     and the memory they held is given back before one starts.
     """
     if archive_feeds_first:
-        yield from render_feeds(renderer, archived=True)
+        yield from renderer.feeds(archived=True)
         release_free_memory()
     yield from renderer.timeline_pages()
     for folder, groups in renderer.article_pages():
@@ -137,9 +136,9 @@ def site_files(renderer: SiteRenderer, checkpoint: Callable[[str], Checkpoint] |
         if checkpoint is not None:
             yield checkpoint(folder)
     yield from renderer.pages_after_articles()
-    yield from render_feeds(renderer)
+    yield from renderer.feeds()
     if not archive_feeds_first:
-        yield from render_feeds(renderer, archived=True)
+        yield from renderer.feeds(archived=True)
 
 
 def release_free_memory() -> None:

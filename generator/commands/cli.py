@@ -14,12 +14,10 @@ from generator import __version__
 from generator.cache.gather import default_jobs
 from generator.commands import importer, serve
 from generator.commands.build import BuildResult, build, default_cache_dir, load_archive
-from generator.config import DEFAULT_BASE_URL, Config, ConfigError, load_config
-from generator.output.writer import WriteError
-from generator.search.shards import SearchError
+from generator.config import DEFAULT_BASE_URL, Config, load_config
+from generator.errors import EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, NewsarchiveError
 
 DEFAULT_CONFIG = Path("newsarchive.toml")
-EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE = 0, 1, 2
 T = TypeVar("T")
 
 
@@ -164,9 +162,9 @@ def main(argv: list[str] | None = None, keep: list[object] | None = None) -> int
     try:
         return {"build": run_build, "check": run_check, "import": importer.run_import,
                 "serve": serve.run_serve}[args.command](args)
-    except (ConfigError, WriteError, SearchError) as exc:
+    except NewsarchiveError as exc:  # every error raised on purpose, with its exit code
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return exc.exit_code
 
 
 def run() -> None:

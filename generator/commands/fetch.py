@@ -14,6 +14,7 @@ import zlib
 from dataclasses import dataclass
 
 from generator import __version__
+from generator.errors import FetchError
 
 # No contact URL: the project has no public home yet, and a made-up one would mislead.
 USER_AGENT = f"newsarchive/{__version__} (static news-archive generator)"
@@ -22,10 +23,6 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # feeds larger than this are refused (afte
 _ACCEPT = ("application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
            "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1")
 _CHUNK = 64 * 1024
-
-
-class FetchError(Exception):
-    """A feed could not be downloaded; the message says what happened and what to try."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,11 +33,12 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
-from generator.article.identity import normalize_url, short_hash
+from generator.article.identity import normalize_url
 from generator.article.reader import EARLIEST_MS, LATEST_MS, URL_START, article_files, parse_article, url_problem
 from generator.article.reader import clean_url as reader_clean_url
-from generator.commands.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError, Validators, fetch
-from generator.models import ArticleError
+from generator.commands.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Validators, fetch
+from generator.errors import ArticleError, FetchError
+from generator.text import short_hash
 
 STATE_FILE = ".newsarchive-import.json"
 _HEAD_BYTES = 16 * 1024  # enough for the three header lines of any article file

@@ -26,9 +26,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from generator.commands.build import build, default_cache_dir
-from generator.config import Config, ConfigError, load_config
+from generator.config import Config, load_config
+from generator.errors import ConfigError, NewsarchiveError, WriteError
 from generator.models import Problem
-from generator.output.writer import WriteError
 from generator.site.render import TEMPLATES_DIR
 
 HOST = "127.0.0.1"  # never another interface: this is a preview, not a web server
@@ -208,7 +208,7 @@ class Preview:
         """Build → True; on any failure print it and keep the last good site → False."""
         try:
             self._build()
-        except (ConfigError, WriteError) as exc:
+        except NewsarchiveError as exc:
             self.log(f"error: {exc}\nThe last good site is still served; fix this and save to rebuild.")
             return False
         except Exception:
@@ -259,9 +259,12 @@ class Preview:
         before = self._snapshot()  # taken first, so a change made during the build is not missed
         try:
             self._build()
-        except (ConfigError, WriteError):
+        except (ConfigError, WriteError):  # nothing can be built into that folder with that config
             self._server.server_close()
             raise
+        except NewsarchiveError as exc:
+            self.log(f"error: {exc}\nThe first build failed. Fix it and save; the site is rebuilt on every change.")
+            self.output_dir.mkdir(parents=True, exist_ok=True)
         except Exception:
             self.log(f"{traceback.format_exc()}error: the first build failed (above). Fix it and save; "
                      "the site is rebuilt on every change.")

@@ -28,15 +28,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.errors import WriteError
 from generator.output.manifest import Manifest, decode_manifest, encode_manifest
-from generator.site.fingerprint import PlannedFile, PlannedGroup
+from generator.output.plan import PlannedFile, PlannedGroup
 
 LEGACY_MANIFEST = ".newsarchive-manifest.json"  # what versions before generations left in the output folder
 GENERATIONS = ("a", "b")
-
-
-class WriteError(Exception):
-    """The output folder cannot be written safely; the message says what to do."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,10 +42,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.errors import SearchError
 from generator.models import Archive, Article, Content, Month
 from generator.output.writer import link_or_copy
+from generator.paths import SEARCH_BUNDLE, month_articles_folder, search_record_url
 
-BUNDLE = "pagefind"  # folder of the shards inside the site
+BUNDLE = SEARCH_BUNDLE  # folder of the shards inside the site
 # Articles per shard at most (a day with more is a shard alone). It bounds what adding one article
 # costs (its run is indexed again: 4–7 ms of Pagefind's CPU a record, three quarters of it writing
 # the index) and Pagefind's memory (about 0.5 MB a record); fewer, bigger shards would make each
@@ -67,10 +69,6 @@ _key_and_path = operator.attrgetter("content_key", "path")
 STAMP = ".newsarchive-shard"  # file in each shard folder holding the fingerprint it was built from
 # Opens, on the thread that indexes a shard, a way to load an article's Content (Cache.reader).
 Reader = Callable[[], contextlib.AbstractContextManager[Callable[[str], Content]]]
-
-
-class SearchError(Exception):
-    """The search index could not be built; the message says why and what to do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +114,7 @@ def _fill_days(articles: Sequence[Article]) -> list[list[Article]]:
 
 def pages_folder(month: Month) -> str:
     """A month → the site folder its article pages are in, e.g. "articles/2024/06/"."""
-    return month.path.replace("archive/", "articles/", 1)
+    return month_articles_folder(month.year, month.month)
 
 
 def plan_shards(archive: Archive, language: str, site_fingerprint: str) -> tuple[Shard, ...]:
@@ -161,7 +159,7 @@ def index_language(language: str) -> str:
 def shard_records(shard: Shard, content: Callable[[str], Content]) -> Iterator[dict[str, object]]:
     """A shard + a way to load an article's Content → the Pagefind record of each of its articles."""
     for article in shard.articles:
-        yield {"url": f"/{article.path}index.html",  # as the site links it (keep_index_url)
+        yield {"url": search_record_url(article.path),
                "content": content(article.content_key).search_text,
                "meta": {"title": article.title}}
 

@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseExtension
@@ -30,15 +30,14 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from generator import __version__
-from generator.article.identity import absolute_url
 from generator.config import Config
 from generator.models import Archive, Article, Month
+from generator.output.plan import PlannedFile
+from generator.paths import FEED, SOURCES, TAGS, absolute_url, feed_file, json_feed_file, month_feed_file
+from generator.site.entries import FeedSpec, full_content, published_time
 from generator.site.i18n import month_title
 from generator.site.jsonfeed import json_feed
-
-if TYPE_CHECKING:
-    from generator.site.fingerprint import PlannedFile
-    from generator.site.render import Html, SiteRenderer
+from generator.site.planning import Html, PlanFile
 
 ATOM_TYPE = "application/atom+xml"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
@@ -49,19 +48,6 @@ EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
 ENTRY_START = b"\n  <entry>"
 FEED_END = b"\n</feed>\n"
 KEPT_MONTHS = 2  # the newest months, whose articles' entries are kept between builds
-
-
-@dataclass(frozen=True, slots=True)
-class FeedSpec:
-    """One feed document to write."""
-
-    path: str  # site-relative path of the Atom document, e.g. "tags/普京/feed.xml"
-    title: str  # feed title
-    alternate_path: str  # site-relative page showing the same articles
-    articles: tuple[Article, ...]  # its entries, newest first
-    archived: bool = False  # an RFC 5005 archive document (one month, complete)
-    links: tuple[tuple[str, str], ...] = ()  # extra (rel, site-relative path): prev-archive, next-archive, current
-    json: bool = False  # also write a JSON Feed beside it (when json_feed is on)
 
 
 class _History(BaseExtension):
@@ -108,25 +94,13 @@ def _add_entry(feed: FeedGenerator, article: Article, config: Config, html: Html
     entry.published(published_time(article))
     entry.author(name=article.author or article.outlet.name or article.outlet.key)
     entry.category(term=article.outlet.key, label=article.outlet.name,
-                   scheme=absolute_url(config.base_url, "sources/"))
+                   scheme=absolute_url(config.base_url, SOURCES))
     for tag in article.tags:
-        entry.category(term=tag, label=tag, scheme=absolute_url(config.base_url, "tags/"))
+        entry.category(term=tag, label=tag, scheme=absolute_url(config.base_url, TAGS))
     if article.summary:
         entry.summary(article.summary)
     if config.feed_full_content:
         entry.content(full_content(article, html), type="html")
-
-
-def full_content(article: Article, html: Html) -> str:
-    """An article + a way to load its HTML → what a feed entry carries as its full content (the summary
-    or the title when the body is empty)."""
-    return html(article.content_key) or article.summary or article.title
-
-
-def published_time(article: Article) -> datetime:
-    """An article → when it was published: the time its body states, if not after the capture."""
-    published = article.published
-    return published if published is not None and published <= article.captured else article.captured
 
 
 class EntryStore(Protocol):
@@ -210,7 +184,7 @@ def _feedgen_atom(spec: FeedSpec, config: Config, html: Html, updated: datetime)
 
 def month_feed_path(month: Month) -> str:
     """A month → the site-relative path of its archive feed."""
-    return f"feeds/{month.year:04d}-{month.month:02d}.xml"
+    return month_feed_file(month.year, month.month)
 
 
 def newest_archive_month(archive: Archive, in_main_feed: Sequence[Article]) -> Month | None:
@@ -232,7 +206,7 @@ def archive_specs(archive: Archive, config: Config) -> Iterator[FeedSpec]:
     """Archive → one complete, archived FeedSpec per month, linked to its neighbours and to /feed.xml."""
     months = archive.months  # newest first
     for i, month in enumerate(months):
-        links = [("current", "feed.xml")]
+        links = [("current", FEED)]
         if i + 1 < len(months):
             links.append(("prev-archive", month_feed_path(months[i + 1])))
         if i > 0:
@@ -246,29 +220,28 @@ def main_feed_spec(archive: Archive, config: Config) -> FeedSpec:
     latest = archive.articles[: config.feed_entries]
     target = newest_archive_month(archive, latest)
     links = (("prev-archive", month_feed_path(target)),) if target else ()
-    return FeedSpec("feed.xml", config.title, "", latest, links=links, json=True)
+    return FeedSpec(feed_file(""), config.title, "", latest, links=links, json=True)
 
 
 def listing_feed_spec(config: Config, path: str, name: str, articles: Sequence[Article]) -> FeedSpec:
     """Config + a tag's or publisher's folder, name and articles (newest first) → its feed's FeedSpec."""
-    return FeedSpec(path + "feed.xml", f"{config.title} · {name}", path, tuple(articles[: config.feed_entries]),
+    return FeedSpec(feed_file(path), f"{config.title} · {name}", path, tuple(articles[: config.feed_entries]),
                     json=True)
 
 
-def planned_feed(renderer: SiteRenderer, spec: FeedSpec) -> Iterator[PlannedFile]:
-    """The site's renderer (config, content store, fingerprints) + a FeedSpec → its Atom document (and JSON
-    Feed beside it, when asked for), planned."""
-    config, html = renderer.config, renderer.html
-    yield renderer.plan("atom", spec.path, {"spec": spec},
-                        functools.partial(atom_feed, spec, config, html, renderer.kept_entries))
+def planned_feed(plan: PlanFile, config: Config, html: Html, kept: KeptEntries, spec: FeedSpec,
+                 ) -> Iterator[PlannedFile]:
+    """A way to plan a file + config + a way to load an article's HTML + the entries kept + a FeedSpec → its
+    Atom document (and JSON Feed beside it, when asked for), planned."""
+    yield plan("atom", spec.path, {"spec": spec}, functools.partial(atom_feed, spec, config, html, kept))
     if spec.json and config.json_feed:
-        path = spec.path.removesuffix(".xml") + ".json"
-        yield renderer.plan("json", path, {"spec": spec}, functools.partial(json_feed, spec, config, html))
+        path = json_feed_file(spec.path)
+        yield plan("json", path, {"spec": spec}, functools.partial(json_feed, spec, config, html))
 
 
-def render_feeds(renderer: SiteRenderer, archived: bool = False) -> Iterator[PlannedFile]:
-    """The site's renderer → /feed.xml, or with archived, the monthly archive feeds, planned (a tag's or
-    publisher's feed is planned with its listing: SiteRenderer.listing_groups)."""
-    archive, config = renderer.archive, renderer.config
+def render_feeds(archive: Archive, config: Config, plan: PlanFile, html: Html, kept: KeptEntries,
+                 archived: bool = False) -> Iterator[PlannedFile]:
+    """Archive + config + what planned_feed needs → /feed.xml, or with archived, the monthly archive feeds,
+    planned (a tag's or publisher's feed is planned with its listing: SiteRenderer.listing_groups)."""
     for spec in archive_specs(archive, config) if archived else (main_feed_spec(archive, config),):
-        yield from planned_feed(renderer, spec)
+        yield from planned_feed(plan, config, html, kept, spec)

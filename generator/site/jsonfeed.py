@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from generator.article.identity import absolute_url
 from generator.config import Config
-
-if TYPE_CHECKING:
-    from generator.models import Article
-    from generator.site.feeds import FeedSpec
-    from generator.site.render import Html
+from generator.models import Article
+from generator.paths import absolute_url, json_feed_file
+from generator.site.entries import FeedSpec, full_content, published_time
+from generator.site.planning import Html
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 
 def _item(article: Article, config: Config, html: Html) -> dict[str, Any]:
     """One article → a JSON Feed item with the same id, dates and content as its Atom entry."""
-    from generator.site.feeds import full_content, published_time  # feeds imports this module
-
     item: dict[str, Any] = {
         "id": article.entry_id,
         "url": absolute_url(config.base_url, article.path),
@@ -50,7 +46,7 @@ def json_feed(spec: FeedSpec, config: Config, html: Html) -> bytes:
         "version": JSON_FEED_VERSION,
         "title": spec.title,
         "home_page_url": absolute_url(config.base_url, spec.alternate_path),
-        "feed_url": absolute_url(config.base_url, spec.path.removesuffix(".xml") + ".json"),
+        "feed_url": absolute_url(config.base_url, json_feed_file(spec.path)),
         "language": config.language,
     }
     if config.description:

@@ -12,7 +12,7 @@ import functools
 import html
 import itertools
 import json
-import posixpath
+import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
@@ -24,28 +24,38 @@ import jinja2
 from markupsafe import Markup
 
 from generator import __version__
-from generator.article.identity import absolute_url, relative_url
 from generator.config import Config
+from generator.errors import TemplateError
 from generator.models import Archive, Article, Content, Month
+from generator.output.plan import PlannedFile, PlannedGroup
+from generator.paths import (
+    ARCHIVE,
+    FEED,
+    NOT_FOUND,
+    ROBOTS,
+    SEARCH,
+    SEARCH_BUNDLE,
+    SITEMAP,
+    SOURCES,
+    TAGS,
+    absolute_url,
+    day_folder,
+    feed_file,
+    json_feed_file,
+    links_from,
+    markdown_file,
+    page_file,
+    sitemap_articles_file,
+    sitemap_pages_file,
+    static_file,
+)
 from generator.search.shards import Shard, capture_day, pages_folder
 from generator.site import taxonomy
-from generator.site.feeds import EntryStore, kept_entries, listing_feed_spec, planned_feed
-from generator.site.fingerprint import (
-    Marks,
-    PlannedFile,
-    PlannedGroup,
-    bytes_fingerprint,
-    code_fingerprint,
-    fingerprint,
-    folder_fingerprint,
-    text_digest,
-)
+from generator.site.feeds import EntryStore, kept_entries, listing_feed_spec, planned_feed, render_feeds
+from generator.site.fingerprint import Marks, bytes_fingerprint, fingerprint, text_digest
 from generator.site.i18n import STRINGS, format_day, format_time, month_title
-
-Page = PlannedFile
-Lazy = Callable[[Callable[[str], str]], Any]  # a page's url() → a value made only when the page renders
-Contents = Callable[[str], Content]  # article content key → its HTML and Markdown
-Html = Callable[[str], str]  # article content key → its HTML alone (a feed entry's content)
+from generator.site.planning import Contents, Html, Lazy, Page
+from generator.sourcecode import code_fingerprint, folder_fingerprint
 
 
 class ContentStore(EntryStore, Protocol):
@@ -74,26 +84,6 @@ def page_code() -> str:
 def site_fingerprint(config: Config, templates_dir: Path = TEMPLATES_DIR) -> str:
     """Config + templates folder → what every page depends on: the code, the templates and assets, the config."""
     return f"{page_code()}:{folder_fingerprint(templates_dir)}:{config!r}"
-
-
-def links_from(page_file: str) -> Callable[[str], str]:
-    """A site-relative page file → its url() for templates: site-relative target → relative_url(page_file, target).
-
-    A listing holds tens of thousands of links, most of them (its articles') sharing no folder with
-    the page: those are "../" times the page's depth + the target's link from the root.
-    """
-    start = posixpath.dirname(page_file)
-    if not start:
-        return functools.partial(relative_url, page_file)
-    first = start.split("/", 1)[0] + "/"
-    up = "../" * (start.count("/") + 1)
-
-    def link(target: str) -> str:
-        if target.startswith(first):  # a folder in common: counted out
-            return relative_url(page_file, target)
-        return up + relative_url("index.html", target)
-
-    return link
 
 
 def _unlinked(make: Callable[[str], Any], key: str, url: Callable[[str], str]) -> Any:
@@ -136,6 +126,20 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR, compiled: jinja2.Bytec
     # Markdown text outside the body (titles): no raw HTML may pass through a Markdown renderer.
     env.filters["md_text"] = lambda text: html.escape(text, quote=False)
     return env
+
+
+def template_error(template: str, page: str, error: jinja2.TemplateError) -> TemplateError:
+    """The template a page was rendered from + the page + Jinja's error → a TemplateError naming the template
+    file and line where it failed (Jinja puts templates' lines into the traceback it raises)."""
+    where, line = getattr(error, "filename", None) or template, getattr(error, "lineno", None)
+    if line is None:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
+        if frames:
+            where, line = frames[-1].filename, frames[-1].lineno
+    name = Path(where).name if where else template
+    at = f"{name}, line {line}" if line else name
+    return TemplateError(f"template {at} (rendering {page}): {type(error).__name__}: {error.message or error}. "
+                         "Fix: correct the template there")
 
 
 # og:locale for each article language (OpenGraph wants language_TERRITORY).
@@ -225,7 +229,7 @@ def day_runs(articles: tuple[Article, ...], start: int, end: int) -> list[tuple[
     first = start
     for _, run in itertools.groupby(articles[start:end], key=capture_day):
         last = first + sum(1 for _ in run)
-        runs.append((articles[first].path.rsplit("/", 2)[0] + "/", first, last))  # its day's folder
+        runs.append((day_folder(articles[first].path), first, last))
         first = last
     return runs if len({day for day, _, _ in runs}) == len(runs) else None
 
@@ -271,6 +275,9 @@ class SiteRenderer:
         self.env.filters["datetime"] = lambda moment: format_time(moment, lang)
         self.shared = {
             "site": config,
+            # The site's fixed places, for links in templates (generator.paths is their one source).
+            "paths": {"archive": ARCHIVE, "tags": TAGS, "sources": SOURCES, "search": SEARCH, "feed": FEED,
+                      "json_feed": json_feed_file(FEED), "static": static_file, "search_bundle": SEARCH_BUNDLE},
             "t": STRINGS[lang],
             # The script of the site's language, to tell which articles need their own lang.
             "site_script": {"zh-CN": "zh-Hans", "zh-TW": "zh-Hant", "en": "en"}[lang],
@@ -292,7 +299,7 @@ class SiteRenderer:
         """Kind of file + its path + the values it is made from + a function making it → the planned file."""
         return PlannedFile(path, fingerprint(self.site_fingerprint, f"{kind}\0{path}", values, self.marks), make)
 
-    def page(self, template: str, page_file: str, canonical_path: str,
+    def page(self, template: str, file: str, canonical_path: str,
              lazy: dict[str, Lazy] | None = None, **values: Any) -> Page:
         """One template + its values (+ values made only when rendering, from the page's url()) → the planned page.
 
@@ -302,14 +309,17 @@ class SiteRenderer:
 
         def render() -> bytes:
             # url(target): a link relative to this page (the 404 page, served at any depth, brings its own).
-            url = links_from(page_file)
+            url = links_from(file)
             loaded = {name: load(url) for name, load in (lazy or {}).items()}
-            html = self.env.get_template(template).render(
-                {**self.shared, "url": url, **values, **loaded,
-                 "canonical": absolute_url(self.config.base_url, canonical_path)})
+            try:
+                html = self.env.get_template(template).render(
+                    {**self.shared, "url": url, **values, **loaded,
+                     "canonical": absolute_url(self.config.base_url, canonical_path)})
+            except jinja2.TemplateError as error:
+                raise template_error(template, file, error) from None
             return html.encode("utf-8")
 
-        return self.plan(f"{template}\0{canonical_path}", page_file, values, render)
+        return self.plan(f"{template}\0{canonical_path}", file, values, render)
 
     def timeline(self, articles: Sequence[Article]) -> Lazy:
         """Articles newest first → the lazy value of a page's timeline of them (timeline_days)."""
@@ -322,7 +332,7 @@ class SiteRenderer:
         if len(self.archive.articles) > len(latest) and latest:
             last = latest[-1].captured
             older_month = next((m for m in self.archive.months if (m.year, m.month) <= (last.year, last.month)), None)
-        return self.page("index.html", "index.html", "", lazy={"days": self.timeline(latest)},
+        return self.page("index.html", page_file(""), "", lazy={"days": self.timeline(latest)},
                          latest=latest, older_month=month_link(older_month), total=len(self.archive.articles))
 
     def archive_index(self) -> Page:
@@ -331,7 +341,7 @@ class SiteRenderer:
         for month in self.archive.months:
             years.setdefault(month.year, {})[month.month] = taxonomy.Counted(month.path, "", len(month.articles))
         busiest = max((len(m.articles) for m in self.archive.months), default=1)
-        return self.page("archive.html", "archive/index.html", "archive/",
+        return self.page("archive.html", page_file(ARCHIVE), ARCHIVE,
                          years=sorted(years.items(), reverse=True), busiest=busiest)
 
     def month_pages(self) -> Iterator[Page]:
@@ -340,7 +350,7 @@ class SiteRenderer:
         for i, month in enumerate(months):
             newer = months[i - 1] if i > 0 else None
             older = months[i + 1] if i + 1 < len(months) else None
-            yield self.page("month.html", month.path + "index.html", month.path,
+            yield self.page("month.html", page_file(month.path), month.path,
                             lazy={"days": self.timeline(month.articles)},
                             month=month, newer=month_link(newer), older=month_link(older))
 
@@ -373,10 +383,10 @@ class SiteRenderer:
                 older = articles[i + 1] if i + 1 < len(articles) else None
                 source_newer, source_older = same_source[id(article)]
                 content = {"content": functools.partial(_unlinked, self.contents, article.content_key)}
-                yield self.page("article.html", article.path + "index.html", article.path, lazy=content,
+                yield self.page("article.html", page_file(article.path), article.path, lazy=content,
                                 article=article, newer=newer, older=older,
                                 source_newer=source_newer, source_older=source_older)
-                yield self.page("article.md", article.path + "index.md", article.path, lazy=content,
+                yield self.page("article.md", markdown_file(article.path), article.path, lazy=content,
                                 article=article)
 
         def group(folder: str, start: int, end: int) -> PlannedGroup:
@@ -400,34 +410,34 @@ class SiteRenderer:
         """sitemap.xml; past 50,000 URLs, a sitemap index over parts: the listings, then the articles
         by month (each month cut in parts of 50,000 when it has more), so that a new article changes
         only its month's part."""
-        listings = [("", None), ("archive/", None)]
+        listings = [("", None), (ARCHIVE, None)]
         listings += [(m.path, m.articles[0].captured) for m in self.archive.months]
         articles = self.archive.articles  # as articles, not (path, date) pairs: fingerprinted by their marks
         listings_after = taxonomy.sitemap_entries(self.archive)
         if len(listings) + len(articles) + len(listings_after) <= SITEMAP_MAX_URLS:
-            yield self.page("sitemap.xml", "sitemap.xml", "sitemap.xml", entries=listings, articles=articles,
+            yield self.page("sitemap.xml", SITEMAP, SITEMAP, entries=listings, articles=articles,
                             entries_after=listings_after)
             return
         pages = listings + listings_after
         parts = []
         for n, start in enumerate(range(0, len(pages), SITEMAP_MAX_URLS), start=1):
-            parts.append(part := f"sitemap-pages-{n}.xml")
+            parts.append(part := sitemap_pages_file(n))
             yield self.page("sitemap.xml", part, part, entries=pages[start : start + SITEMAP_MAX_URLS],
                             articles=(), entries_after=[])
         for month in reversed(self.archive.months):
             month_articles = month.articles[::-1]  # oldest first: a new article is added at the end
             for n, start in enumerate(range(0, len(month_articles), SITEMAP_MAX_URLS), start=1):
-                parts.append(part := f"sitemap-articles-{month.year:04d}-{month.month:02d}-{n}.xml")
+                parts.append(part := sitemap_articles_file(month.year, month.month, n))
                 yield self.page("sitemap.xml", part, part, entries=[],
                                 articles=month_articles[start : start + SITEMAP_MAX_URLS], entries_after=[])
-        yield self.page("sitemap-index.xml", "sitemap.xml", "sitemap.xml", parts=parts)
+        yield self.page("sitemap-index.xml", SITEMAP, SITEMAP, parts=parts)
 
     def static_files(self) -> Iterator[Page]:
         """Files under templates/static, copied as they are."""
         for path in sorted((self.templates_dir / "static").rglob("*")):
             if path.is_file():
                 data = path.read_bytes()
-                yield PlannedFile("static/" + path.relative_to(self.templates_dir / "static").as_posix(),
+                yield PlannedFile(static_file(path.relative_to(self.templates_dir / "static").as_posix()),
                                   bytes_fingerprint(data), functools.partial(bytes, data))
 
     def timeline_pages(self) -> Iterator[Page]:
@@ -441,8 +451,9 @@ class SiteRenderer:
         listing's articles and name are the same, its files are kept without planning each of them."""
 
         def files(path: str, name: str, articles: tuple[Article, ...], kind: str) -> Iterator[Page]:
-            yield from taxonomy.listing_pages(self, path, name, articles, kind=kind, feed=path + "feed.xml")
-            yield from planned_feed(self, listing_feed_spec(self.config, path, name, articles))
+            yield from taxonomy.listing_pages(self.page, path, name, articles, kind=kind, feed=feed_file(path))
+            yield from planned_feed(self.plan, self.config, self.html, self.kept_entries,
+                                    listing_feed_spec(self.config, path, name, articles))
 
         for path, name, articles, kind in taxonomy.listings(self.archive):
             # Every file under the folder is made from these values (and the site's fingerprint) alone.
@@ -453,12 +464,16 @@ class SiteRenderer:
     def pages_after_articles(self) -> Iterator[Page | PlannedGroup]:
         """The pages after the articles': tag and publisher indexes and listings (with their feeds), search,
         404, robots.txt, sitemaps, static files."""
-        yield from taxonomy.index_pages(self)
+        yield from taxonomy.index_pages(self.archive, self.page)
         yield from self.listing_groups()
-        yield self.page("search.html", "search/index.html", "search/", shards=[s.name for s in self.shards])
+        yield self.page("search.html", page_file(SEARCH), SEARCH, shards=[s.name for s in self.shards])
         # The 404 page is served at any depth, so its links are root-relative, not relative.
         root = urlsplit(self.config.base_url).path
-        yield self.page("404.html", "404.html", "404.html", url=lambda target: root + target)
-        yield self.page("robots.txt", "robots.txt", "robots.txt")
+        yield self.page("404.html", NOT_FOUND, NOT_FOUND, url=lambda target: root + target)
+        yield self.page("robots.txt", ROBOTS, ROBOTS)
         yield from self.sitemaps()
         yield from self.static_files()
+
+    def feeds(self, archived: bool = False) -> Iterator[Page]:
+        """/feed.xml, or with archived, the monthly archive feeds (feeds.render_feeds), planned."""
+        return render_feeds(self.archive, self.config, self.plan, self.html, self.kept_entries, archived)

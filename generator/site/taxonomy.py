@@ -15,13 +15,19 @@ import itertools
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generator.archive.tagging import tag_segments
 from generator.models import Archive, Article
-
-if TYPE_CHECKING:
-    from generator.site.render import Page, SiteRenderer
+from generator.paths import (
+    SOURCES,
+    TAGS,
+    listing_month_folder,
+    listing_year_folder,
+    page_file,
+    source_folder,
+)
+from generator.site.planning import Page, PlanPage
 
 YEAR_SPLIT = 300  # a listing (or a year of it) with more articles than this is split into years (months)
 
@@ -54,7 +60,7 @@ def _minus_month(article: Article) -> int:
 
 def source_paths(archive: Archive) -> dict[str, str]:
     """Archive → {outlet key: its listing's folder, sources/NAME/}, distinct and path-safe."""
-    return {key: f"sources/{segment}/" for key, segment in tag_segments(o.outlet.key for o in archive.outlets).items()}
+    return {key: source_folder(segment) for key, segment in tag_segments(o.outlet.key for o in archive.outlets).items()}
 
 
 def tag_paths(archive: Archive) -> dict[str, str]:
@@ -112,21 +118,21 @@ def _runs(articles: Sequence[Article], start: int, end: int, minus: Callable[[Ar
     return runs
 
 
-def _listing_page(renderer: SiteRenderer, path: str, articles: Sequence[Article], **values: Any) -> Page:
+def _listing_page(page: PlanPage, path: str, articles: Sequence[Article], **values: Any) -> Page:
     """One page of a listing: its folder path, its articles newest first, and the template's other values.
 
     Fingerprinted by the articles as they come; grouped by month only when rendered.
     """
-    return renderer.page("listing.html", path + "index.html", path,
+    return page("listing.html", page_file(path), path,
                          lazy={"months": functools.partial(listing_months, articles)}, listed=articles, **values)
 
 
-def listing_pages(renderer: SiteRenderer, path: str, title: str, articles: Sequence[Article],
+def listing_pages(plan_page: PlanPage, path: str, title: str, articles: Sequence[Article],
                   **values: Any) -> Iterator[Page]:
     """One listing (folder path, heading, articles newest first) → its page; past YEAR_SPLIT articles,
     a page of the newest ones plus one page per year (and a year past YEAR_SPLIT, one per month)."""
     # What every page of the listing shows alike; each call adds its folder, articles and navigation.
-    page = functools.partial(_listing_page, renderer, title=title, base=path, **values)
+    page = functools.partial(_listing_page, plan_page, title=title, base=path, **values)
     if len(articles) <= YEAR_SPLIT:
         yield page(path, articles, count=len(articles), years=[], year=None, year_months=[], month=None)
         return
@@ -139,7 +145,7 @@ def listing_pages(renderer: SiteRenderer, path: str, title: str, articles: Seque
     yield page(path, articles[:YEAR_SPLIT], count=len(articles), years=years, year=None, year_months=[], month=None)
     links = [(year, None) for year, _, _ in runs]
     for year, start, end in runs:
-        folder = f"{path}{year}/"
+        folder = listing_year_folder(path, year)
         if end - start <= YEAR_SPLIT:
             yield page(folder, articles[start:end], count=end - start, years=links, year=year, year_months=[],
                        month=None)
@@ -150,17 +156,16 @@ def listing_pages(renderer: SiteRenderer, path: str, title: str, articles: Seque
                    year_months=counts, month=None)
         month_links = [(month, None) for month, _, _ in months]
         for month, first, stop in months:
-            yield page(f"{folder}{month:02d}/", articles[first:stop], count=stop - first, years=links, year=year,
-                       year_months=month_links, month=month)
+            yield page(listing_month_folder(folder, month), articles[first:stop], count=stop - first, years=links,
+                       year=year, year_months=month_links, month=month)
 
 
-def index_pages(renderer: SiteRenderer) -> Iterator[Page]:
+def index_pages(archive: Archive, page: PlanPage) -> Iterator[Page]:
     """/tags/ with every tag that has a page, /sources/ with every publisher (their listings are listing_groups)."""
-    archive = renderer.archive
-    yield renderer.page("tags.html", "tags/index.html", "tags/",
+    yield page("tags.html", page_file(TAGS), TAGS,
                         tags=[Counted(tag.path, tag.name, len(tag.articles)) for tag in archive.tags])
     paths = source_paths(archive)
-    yield renderer.page("sources.html", "sources/index.html", "sources/",
+    yield page("sources.html", page_file(SOURCES), SOURCES,
                         sources=[Counted(paths[index.outlet.key], index.outlet.name, len(index.articles))
                                  for index in archive.outlets])
 
@@ -174,7 +179,7 @@ def listings(archive: Archive) -> list[tuple[str, str, tuple[Article, ...], str]
 
 def sitemap_entries(archive: Archive) -> list[tuple[str, Any]]:
     """Archive → (path, last change) of the tag and source pages, for the sitemap."""
-    entries: list[tuple[str, Any]] = [("tags/", None), ("sources/", None)]
+    entries: list[tuple[str, Any]] = [(TAGS, None), (SOURCES, None)]
     entries += [(t.path, t.articles[0].captured) for t in archive.tags]
     paths = source_paths(archive)
     entries += [(paths[o.outlet.key], o.articles[0].captured) for o in archive.outlets]

@@ -22,7 +22,7 @@ with atheris.instrument_imports(include=["generator"]):
     from generator.article.enrich import process
     from generator.article.reader import parse_article
     from generator.config import Config
-    from generator.models import ArticleError
+    from generator.errors import ArticleError
 
 CONFIG = Config()
 
