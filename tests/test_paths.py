@@ -26,7 +26,7 @@ from generator.commands.build import BuildResult, build
 from generator.config import parse_config
 from generator.output.writer import lock_file
 from generator.paths import is_windows_reserved, safe_segment
-from generator.search.shards import STAMP
+from generator.search.pagefind import STAMP
 from generator.text import strip_illegal
 
 from .conftest import TEST_CONFIG_TOML

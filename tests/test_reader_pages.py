@@ -231,7 +231,7 @@ def records_of(articles: list) -> list[dict[str, object]]:
 def test_one_pagefind_service_indexes_shard_after_shard_and_reports_what_it_cannot(
         seed_site: tuple[Path, BuildResult], tmp_path: Path) -> None:
     from generator.errors import SearchError
-    from generator.search.shards import STAMP, Shard, _Pagefind
+    from generator.search.pagefind import STAMP, Shard, _Pagefind
 
     _, result = seed_site
     articles = list(result.archive.articles)
@@ -258,7 +258,7 @@ def test_a_warmed_up_service_indexes_the_next_shard_byte_for_byte_as_a_fresh_one
     Indexer hands the warmed service the first shard instead of starting another."""
     import contextlib
 
-    from generator.search import shards as search
+    from generator.search import pagefind as search
 
     site, result = seed_site
     articles = result.archive.articles[:2]
@@ -310,26 +310,26 @@ def test_months_are_cut_into_runs_of_whole_days_that_stay_put_as_days_are_added(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from types import SimpleNamespace
 
-    from generator.search import shards as search
+    from generator.search import pagefind as search
 
-    monkeypatch.setattr(search, "SHARD_PAGES", 10)
+    monkeypatch.setattr(search.planning, "SHARD_PAGES", 10)
     days = [30] * 4 + [29] * 6 + [12] * 3 + [3] * 12 + [1] * 5  # newest first; day 3 alone exceeds 10
     articles = [SimpleNamespace(captured=SimpleNamespace(day=d), n=i) for i, d in enumerate(days)]
-    runs = search._fill_days(articles)
+    runs = search.planning._fill_days(articles)
     assert [sorted({a.captured.day for a in run}) for run in runs] == [[30], [12, 29], [3], [1]]
     assert [a for run in runs for a in run] == articles  # newest first, nothing lost or repeated
     # A new day at the end of the month adds a run or grows the newest; the older runs stay as they were.
-    grown = search._fill_days([SimpleNamespace(captured=SimpleNamespace(day=31), n=-1)] * 3 + articles)
+    grown = search.planning._fill_days([SimpleNamespace(captured=SimpleNamespace(day=31), n=-1)] * 3 + articles)
     assert grown[1:] == runs[1:] and sorted({a.captured.day for a in grown[0]}) == [30, 31]
-    assert sorted({a.captured.day for a in search._fill_days([SimpleNamespace(captured=SimpleNamespace(day=31))] * 9
-                                                              + articles)[0]}) == [31]
+    busy_day = [SimpleNamespace(captured=SimpleNamespace(day=31))] * 9
+    assert sorted({a.captured.day for a in search.planning._fill_days(busy_day + articles)[0]}) == [31]
 
 
 def test_pagefind_runs_share_a_page_budget() -> None:
     import threading
     import time
 
-    from generator.search.shards import _PageBudget
+    from generator.search.pagefind import _PageBudget
 
     budget, lock = _PageBudget(10), threading.Lock()
     held, seen = [0], []
@@ -372,7 +372,7 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
     import threading
     import time
 
-    from generator.search import shards as search
+    from generator.search import pagefind as search
 
     services: list[FakeService] = []
     lock = threading.Lock()
@@ -404,7 +404,7 @@ def test_a_pagefind_service_is_reused_unless_its_shard_outgrew_the_budget_and_it
             self.closed = True
 
     monkeypatch.setattr(search, "_Pagefind", FakeService)
-    monkeypatch.setattr(search, "SHARD_PAGES", 4)
+    monkeypatch.setattr(search.planning, "SHARD_PAGES", 4)
     shards = [fake_shard(f"s{n}", pages) for n, pages in enumerate([2, 3, 6, 1, 1])]
     with search.Indexer(shards, "zh-CN", no_reader, jobs=1) as indexer:
         indexer.add(tmp_path, None, shards)
@@ -437,13 +437,13 @@ def test_a_pagefind_that_cannot_start_fails_the_index_instead_of_hanging_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    from generator.search import shards as search
+    from generator.search import pagefind as search
 
     def missing() -> None:
         raise search.SearchError("the Pagefind binary is missing")
 
     monkeypatch.setattr(search, "_Pagefind", missing)
-    monkeypatch.setattr(search, "SHARD_PAGES", 4)  # one shard at a time: the others wait for its room
+    monkeypatch.setattr(search.planning, "SHARD_PAGES", 4)  # one shard at a time: the others wait for its room
     shards = [fake_shard(f"s{n}", pages) for n, pages in enumerate([3, 3, 3])]
     raised: list[BaseException] = []
 
@@ -482,13 +482,13 @@ def test_a_months_search_shards_are_indexed_while_older_months_and_the_feeds_sti
     import threading
 
     from generator.cache.store import Cache
-    from generator.search import shards as search
+    from generator.search import pagefind as search
     from generator.site import feeds
 
     # Memory not tight whatever this process's size (the suite grows it): the feeds come after the articles.
-    monkeypatch.setattr(search, "MEMORY_BUDGET", 1 << 40)
+    monkeypatch.setattr(search.planning, "MEMORY_BUDGET", 1 << 40)
     archive = build(SEEDS, tmp_path / "plain", config).archive
-    articles, folders = archive.articles, sorted(search.pages_folder(month) for month in archive.months)
+    articles, folders = archive.articles, sorted(search.planning.pages_folder(month) for month in archive.months)
     newest = folders[-1]
     assert len(folders) == 2 and articles[0].path.startswith(newest)
     indexing = {folder: threading.Event() for folder in folders}
@@ -523,7 +523,7 @@ def test_a_months_search_shards_are_indexed_while_older_months_and_the_feeds_sti
 def test_a_rebuild_with_one_services_pages_to_index_starts_pagefind_before_any_page_is_written(
         tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.commands.build import EARLY_INDEX
-    from generator.search import shards as search
+    from generator.search import pagefind as search
     from generator.site import render
 
     archive, site, cache = tmp_path / "archive", tmp_path / "site", tmp_path / "cache"
@@ -583,7 +583,7 @@ def test_a_pagefind_service_dies_with_the_build_that_started_it(through: str) ->
     go on writing into the generation the next build cleans up."""
     child = textwrap.dedent(f"""
         import subprocess, sys, time
-        from generator.search import shards as search
+        from generator.search import pagefind as search
         if {through!r} == "preexec":
             search._setpriv = lambda: None
         process = search.start_dying_with_parent(["sleep", "60"], stdin=subprocess.DEVNULL)
@@ -594,6 +594,11 @@ def test_a_pagefind_service_dies_with_the_build_that_started_it(through: str) ->
     assert parent.stdout is not None
     service = int(parent.stdout.readline())
     assert _alive(service)
+    # Killed only once the service runs its own program: setpriv (or the preexec function) asks for the
+    # signal just before that, and on a busy machine the parent could otherwise die first.
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{service}/comm").read_text().strip() != "sleep" and time.monotonic() < deadline:
+        time.sleep(0.01)
     parent.kill()
     parent.wait()
     deadline = time.monotonic() + 10

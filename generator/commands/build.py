@@ -22,7 +22,8 @@ from generator.config import Config
 from generator.models import Archive, Article, Problem, Processed
 from generator.output.plan import PlannedFile, PlannedGroup
 from generator.output.writer import Checkpoint, WriteReport, live_folder, mirror_first, output_lock, prepare, publish
-from generator.search.shards import Indexer, index_is_current, memory_is_tight, page_budget, plan_shards
+from generator.search.pagefind import Indexer, index_is_current
+from generator.search.shards import memory_is_tight, page_budget, plan_shards
 from generator.site.render import TEMPLATES_DIR, SiteRenderer, site_fingerprint
 
 CACHE_FILE = "cache.sqlite3"
