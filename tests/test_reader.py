@@ -1,4 +1,4 @@
-"""Reader: every input variant of DESIGN §1 reads correctly; every broken file fails with a useful message."""
+"""Reader: every input variant of docs/design.md §1 reads correctly; every broken file fails with a useful message."""
 
 from __future__ import annotations
 

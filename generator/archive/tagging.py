@@ -1,4 +1,4 @@
-"""Tags (DESIGN §4), the archive step: every article's candidates scored TF-IDF across the archive
+"""Tags (docs/design.md §4), the archive step: every article's candidates scored TF-IDF across the archive
 → its tags; tag names → distinct path segments; the tag indexes. Pure functions.
 
 A background IDF (from jieba's corpus) counts as BACKGROUND_DOCS extra documents, so a

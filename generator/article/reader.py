@@ -1,6 +1,6 @@
 """Read stage: article file bytes → RawArticle, or an ArticleError that says what to fix.
 
-The format (DESIGN §1), with the variants real captures have:
+The format (docs/design.md §1), with the variants real captures have:
 
     <!--1717807142000-->                  capture time, epoch ms (UTC)
     [Title, may hold [ ] ( ](https://url/may(hold)/parens)

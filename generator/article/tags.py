@@ -1,4 +1,4 @@
-"""Tags (DESIGN §4), the per-article step: candidate terms and their weights. Pure functions.
+"""Tags (docs/design.md §4), the per-article step: candidate terms and their weights. Pure functions.
 
 Two steps:
 - `extract_candidates(title, text, lang, config)` → the article's candidate terms with counts

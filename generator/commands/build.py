@@ -1,4 +1,4 @@
-"""The pipeline: one function that runs the stages in order (DESIGN §3).
+"""The pipeline: one function that runs the stages in order (docs/design.md §3).
 
 gather (read → clean + enrich, per file, cached, in parallel) → archive → render + feeds
 → write a new generation (the search index built alongside, once the article pages are in it) → publish

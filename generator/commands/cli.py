@@ -1,4 +1,4 @@
-"""Command line: `newsarchive build|check` (DESIGN §5). Exit 0 ok, 1 input errors (strict/check), 2 usage."""
+"""Command line: `newsarchive build|check|serve|import` (docs/design.md §5); exit codes in generator/errors.py."""
 
 from __future__ import annotations
 

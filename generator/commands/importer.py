@@ -113,7 +113,7 @@ def format_title_line(title: str, url: str) -> str:
 
 
 def format_article(item: Item) -> bytes:
-    """An Item → the file's bytes in the seed format (DESIGN §1), UTF-8 with LF line ends."""
+    """An Item → the file's bytes in the seed format (docs/design.md §1), UTF-8 with LF line ends."""
     body = item.body_html.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
     text = f"<!--{item.captured_ms}-->\n{format_title_line(item.title, item.url)}\n------\n\n{body}\n"
     return text.encode("utf-8")

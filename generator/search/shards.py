@@ -27,7 +27,7 @@ BUNDLE = SEARCH_BUNDLE  # folder of the shards inside the site
 # the index) and Pagefind's memory (about 0.5 MB a record); fewer, bigger shards would make each
 # search fetch less.
 SHARD_PAGES = 600
-# What a whole build may hold (DESIGN §7: under 1 GB at 100,000 articles), and what a Pagefind
+# What a whole build may hold (docs/design.md §7: under 1 GB at 100,000 articles), and what a Pagefind
 # service holds per page it indexes (measured at 100k, fresh services: 224 MB for a shard in the median,
 # 253 MB at most, for 600 records).
 MEMORY_BUDGET = 1 << 30

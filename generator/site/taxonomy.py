@@ -1,4 +1,4 @@
-"""Tag and source pages (DESIGN §2): /tags/, /tags/TAG/, /sources/, /sources/SOURCE/.
+"""Tag and source pages (docs/design.md §2): /tags/, /tags/TAG/, /sources/, /sources/SOURCE/.
 
 A listing (one tag's or one publisher's articles) is one page grouped by month; past
 YEAR_SPLIT articles it becomes a page of years plus one page per year, and a year past YEAR_SPLIT
