@@ -33,12 +33,12 @@ import lxml.html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator.archive import merge_duplicates
+from generator.archive.assemble import merge_duplicates
+from generator.article.embeds import ARROW
+from generator.article.enrich import process_file
+from generator.article.reader import scan_folder
 from generator.config import Config
-from generator.embeds import ARROW
-from generator.enrich import process_file
 from generator.models import Article, Content, Processed, Skipped
-from generator.reader import scan_folder
 
 _NAN = re.compile(rb"^\s*<!--\s*NaN\s*-->", re.MULTILINE)
 _FILE_DAY = re.compile(r"(?:^|/)(\d{4}-\d\d-\d\d)-")

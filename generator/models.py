@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from generator.paths import month_folder, tag_folder
+
 Severity = Literal["error", "warning"]
 
 
@@ -24,14 +26,6 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.severity}: {self.message}. Fix: {self.hint}"
-
-
-class ArticleError(Exception):
-    """A file that cannot become an article; carries the Problem that explains why."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(str(problem))
-        self.problem = problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +79,7 @@ class Content:
 
     html: str  # sanitized HTML body, safe to place in a page unescaped
     markdown: str  # Markdown of the sanitized body
-    search_text: str  # title, publisher, author and text, Chinese split into words (generator.words)
+    search_text: str  # title, publisher, author and text, Chinese split into words (generator.article.words)
 
 
 @dataclass(frozen=True)  # no slots: unpickling from the cache is several times faster
@@ -152,10 +146,10 @@ class Article:
     content_key: str
     story: str  # what every capture of the story shares (urls.story_key, or identity): duplicates are grouped by it
     text_length: int  # characters of plain text in the body: of two captures of a story, the fuller one is kept
-    date_source: str  # where `captured` came from (generator.dates.DateSource: "capture time", "front matter", …)
+    date_source: str  # where `captured` came from (article.dates.DateSource: "capture time", "front matter", …)
     tags: tuple[str, ...] = ()  # tags, best first (filled by the tagging stage)
     # Tag candidates found in this article alone; per-article work
-    # (generator.tags.extract_candidates), scored across the archive later.
+    # (generator.article.tags.extract_candidates), scored across the archive later.
     tag_candidates: TagCandidates = TagCandidates()
     # For a story captured more than once: a digest of every capture (file, content key, capture time), which
     # the merged article's dates, path and body are a function of ('' otherwise). Part of its mark in
@@ -194,7 +188,7 @@ class Month:
     @property
     def path(self) -> str:
         """Site-relative folder of this month's page."""
-        return f"archive/{self.year:04d}/{self.month:02d}/"
+        return month_folder(self.year, self.month)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +210,7 @@ class TagIndex:
     @property
     def path(self) -> str:
         """Site-relative folder of this tag's page."""
-        return f"tags/{self.segment}/"
+        return tag_folder(self.segment)
 
 
 @dataclass(frozen=True, slots=True)

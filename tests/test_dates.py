@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from generator.article.dates import date_in_body, date_in_file_name, date_in_images, date_in_url, recover_date
+from generator.article.enrich import process_file
 from generator.config import Config
-from generator.dates import date_in_body, date_in_file_name, date_in_images, date_in_url, recover_date
-from generator.enrich import process_file
 from generator.models import Processed, Skipped
 
 CONFIG = Config()  # Asia/Shanghai

@@ -7,12 +7,12 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from generator.archive import merge_duplicates
-from generator.cli import main
+from generator.archive.assemble import merge_duplicates
+from generator.article.enrich import process_file
+from generator.commands.cli import main
 from generator.config import Config
-from generator.enrich import process_file
-from generator.feeds import published_time
 from generator.models import Article, Processed
+from generator.site.entries import published_time
 
 CONFIG = Config()
 FULL = "".join(f"<p>第{i}段：俄罗斯总统普京将于本周访问朝鲜，与朝鲜领导人金正恩会面。</p>" for i in range(20))

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from generator.cleaner import clean_body
-from generator.embeds import provider_link
+from generator.article.cleaner import clean_body
+from generator.article.embeds import provider_link
 
 FIXTURE = Path(__file__).parent / "fixtures" / "embeds" / "wordpress-post.html"
 BASE = "https://www.iyouport.org/some-post/"

@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import cli
+from generator.article.enrich import process_file
+from generator.article.posts import front_matter, parse_date
+from generator.article.reader import parse_article, read_folder, scan_folder
+from generator.commands import cli
 from generator.config import Config
-from generator.enrich import process_file
-from generator.models import ArticleError, Processed, RawArticle, Skipped
-from generator.posts import front_matter, parse_date
-from generator.reader import parse_article, read_folder, scan_folder
+from generator.errors import ArticleError
+from generator.models import Processed, RawArticle, Skipped
 
 POSTS = Path(__file__).parent / "fixtures" / "posts"
 SEEDS = Path(__file__).parent.parent / "seeds"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.reader import parse_article
-from generator.slugs import is_readable, pinyin_words, readable_slug
-from generator.urls import article_slug, entry_id, normalize_url, story_key, undouble
+from generator.article.identity import article_slug, entry_id, normalize_url, story_key, undouble
+from generator.article.reader import parse_article
+from generator.article.slugs import is_readable, pinyin_words, readable_slug
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 GOLDEN_ARTICLES = Path(__file__).parent / "golden" / "site" / "articles"
