@@ -108,8 +108,9 @@ def main() -> int:
         data = Path(path).read_bytes()
         if _NAN.search(data):
             nan_files[name] = data
+        modified = datetime.fromtimestamp(Path(path).stat().st_mtime, UTC)  # as a build passes it
         started = time.process_time()
-        outcome, content = process_file(name, data, "", config)
+        outcome, content = process_file(name, data, "", config, modified)
         cpu.append(time.process_time() - started)
         if isinstance(outcome, Skipped):
             skipped.append(outcome)

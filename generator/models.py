@@ -48,6 +48,7 @@ class RawArticle:
     # The URL as written, when its escapes were escaped twice (urls.undouble); '' when it is `url`. Slugs and
     # feed ids are made from it, as before double escapes were undone, so they stay what they were.
     url_as_written: str = ""
+    modified: datetime | None = None  # the file's modification time, when the caller knows it: the last date there is
 
 
 @dataclass(frozen=True)  # no slots: unpickling from the cache is several times faster

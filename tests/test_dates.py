@@ -77,6 +77,25 @@ def test_a_file_with_no_date_anywhere_is_skipped_with_the_fix() -> None:
     assert "epoch milliseconds" in problem.hint and "2024-06-08-title.md" in problem.hint
 
 
+def test_the_file_time_dates_a_file_with_no_other_date_with_a_warning() -> None:
+    modified = datetime(2021, 5, 11, 1, 2, tzinfo=UTC)
+    outcome, _ = process_file("a.txt", seed("NaN"), "", CONFIG, modified)
+    assert isinstance(outcome, Processed)
+    assert (outcome.article.captured, outcome.article.date_source) == (modified, "file time")
+    [warning] = outcome.warnings
+    assert warning.message == ("the capture time 'NaN' is not a number, and no other date was found; the article "
+                               "is dated 2021-05-11 09:02 from the file's modification time")
+    # any date the file carries comes first
+    outcome, _ = process_file("a.txt", seed("1717807142000"), "", CONFIG, modified)
+    assert isinstance(outcome, Processed) and outcome.article.date_source == "capture time" and not outcome.warnings
+
+
+def test_imports_epoch_millisecond_file_names_are_dates() -> None:
+    assert date_in_file_name("1717807142000_4b66f2138700fef5.txt") == datetime(2024, 6, 8, 0, 39, 2, tzinfo=UTC)
+    outcome, _ = process_file("1717807142000_4b66f2138700fef5.txt", seed("NaN"), "", CONFIG)
+    assert isinstance(outcome, Processed) and outcome.article.date_source == "file name"
+
+
 def test_only_a_file_with_neither_title_nor_text_is_skipped() -> None:
     outcome, _ = process_file("a.txt", b"<!--1717807142000-->\n[](https://example.org/a)\n------\n\n<p> </p>\n", "",
                               CONFIG)

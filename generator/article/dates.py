@@ -11,7 +11,13 @@ The first of these that holds a date between 1995 and 2100 wins:
 5. a date in the addresses of the article's images (`/wp-content/uploads/2021/05/`, `/now/2021-05-06/`):
    the latest one, as an article is not older than its pictures;
 6. the body, read by htmldate (a library made for this; 1.3 ms a real article and ~50 MB of imports,
-   so it is loaded only for the rare file that has no other date).
+   so it is loaded only for the rare file that has no other date);
+7. the file's modification time, when the caller knows it (a build does): what Pelican and Hugo fall back
+   on too. Such an article keeps the date its first build gave it while its bytes stay the same (the cache
+   is keyed by content).
+
+The file name's date is Jekyll's `YYYY-MM-DD-` prefix, or the epoch milliseconds `import` names files by
+(`1717807142000_….txt`).
 
 A date without a time zone (a front matter date without offset, a file name, a URL) is in the site's time zone.
 """
@@ -24,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
 
-DateSource = Literal["capture time", "front matter", "file name", "URL", "image path", "body"]
+DateSource = Literal["capture time", "front matter", "file name", "URL", "image path", "body", "file time"]
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 _YEAR = r"(?:199[5-9]|20\d\d)"
@@ -32,6 +38,7 @@ _YEAR = r"(?:199[5-9]|20\d\d)"
 _FULL_DATE = re.compile(rf"(?<![0-9])({_YEAR})([-/_]?)(0[1-9]|1[0-2])\2(0[1-9]|[12][0-9]|3[01])(?![0-9])")
 _MONTH_PATH = re.compile(rf"/({_YEAR})/(0[1-9]|1[0-2])(?:/|$)")  # /2021/05/ in a path
 _FILE_DATE = re.compile(r"(?:^|/)(\d{4})-(\d\d)-(\d\d)-[^/]*$")
+_FILE_EPOCH_MS = re.compile(r"(?:^|/)(\d{13})_[^/]*$")  # import's CAPTUREMS_HASH.txt
 _IMAGE_SOURCE = re.compile(r"""<img\b[^>]*?\s(?:src|data-src|data-original|data-lazy-src)\s*=\s*["']?([^"'\s>]+)""",
                            re.IGNORECASE)
 
@@ -59,9 +66,13 @@ def _day(year: str, month: str, day: str) -> datetime | None:
 
 
 def date_in_file_name(name: str) -> datetime | None:
-    """An input file's relative name → the date its base name starts with (Jekyll's YYYY-MM-DD-title), else None."""
+    """An input file's relative name → the date its base name starts with (Jekyll's YYYY-MM-DD-title, or
+    import's epoch milliseconds), else None."""
     match = _FILE_DATE.search(name)
-    return _day(*match.groups()) if match else None
+    if match:
+        return _day(*match.groups())
+    stamped = _FILE_EPOCH_MS.search(name)
+    return datetime.fromtimestamp(int(stamped.group(1)) / 1000, UTC) if stamped else None
 
 
 def _dates_in(text: str) -> list[datetime]:
@@ -107,9 +118,10 @@ def date_in_body(body_html: str) -> datetime | None:
 
 
 def recover_date(captured: datetime | None, front_matter: datetime | None, file_name: str, url: str,
-                 body_html: str) -> DateFound | None:
-    """The dates an article file carries → the one it is filed under and its source (None when it has none):
-    capture time, front matter, file name, URL, image addresses, then the body (see the module's docstring)."""
+                 body_html: str, modified: datetime | None = None) -> DateFound | None:
+    """The dates an article file carries (+ its modification time) → the one it is filed under and its source
+    (None when it has none): capture time, front matter, file name, URL, image addresses, the body, then the
+    file's time (see the module's docstring)."""
     candidates: tuple[tuple[DateSource, object], ...] = (
         ("capture time", captured),
         ("front matter", front_matter),
@@ -117,6 +129,7 @@ def recover_date(captured: datetime | None, front_matter: datetime | None, file_
         ("URL", lambda: date_in_url(url) if url else None),
         ("image path", lambda: date_in_images(body_html)),
         ("body", lambda: date_in_body(body_html)),
+        ("file time", modified),
     )
     for source, candidate in candidates:
         moment = candidate() if callable(candidate) else candidate

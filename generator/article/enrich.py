@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -76,22 +77,30 @@ def _dated(raw: RawArticle, zone: ZoneInfo) -> tuple[DateFound | None, list[Prob
     """A read article + the site's zone → the date it is filed under (None when it has none), and the warning
     that goes with it when its capture time was missing or broken."""
     captured = None if raw.captured_ms is None else datetime.fromtimestamp(raw.captured_ms / 1000, tz=UTC)
-    found = recover_date(captured, raw.posted, raw.source_file, raw.url, raw.body_html)
-    if not raw.capture_text or found is None:
+    found = recover_date(captured, raw.posted, raw.source_file, raw.url, raw.body_html, raw.modified)
+    if found is None or not (raw.capture_text or found.source == "file time"):
         return found, []
     when = f"{_localize(found.moment, zone):%Y-%m-%d %H:%M}"
+    if found.source == "file time":
+        missing = raw.capture_text or "the file has no capture time"
+        return found, [Problem(raw.source_file, raw.capture_line, f"{missing}, and no other date was found; the "
+                               f"article is dated {when} from the file's modification time", _DATE_HINT,
+                               "warning")]
     return found, [Problem(raw.source_file, raw.capture_line, f"{raw.capture_text}; the article is dated {when} "
                            f"from its {found.source}", "write the capture time in epoch milliseconds, e.g. "
                            "<!--1717807142000-->, or nothing to do if that date is right", "warning")]
 
 
+_DATE_HINT = ("write the capture time in epoch milliseconds on the first line, e.g. <!--1717807142000-->, "
+              "or start the file name with the date (2024-06-08-title.md)")
+
+
 def undated(raw: RawArticle) -> Problem:
-    """A read article that holds no date anywhere → the Problem that skips it."""
+    """A read article that holds no date anywhere, and whose file's time is not known → the Problem that skips it
+    (a build always knows the file's time: this is for the per-article work called on bytes alone)."""
     return Problem(raw.source_file, raw.capture_line or 1,
                    f"{raw.capture_text or 'the file has no capture time'}, and no other date was found (no front "
-                   "matter date, no date in the file name, the URL, the image addresses or the text)",
-                   "write the capture time in epoch milliseconds on the first line, e.g. <!--1717807142000-->, "
-                   "or start the file name with the date (2024-06-08-title.md)")
+                   "matter date, no date in the file name, the URL, the image addresses or the text)", _DATE_HINT)
 
 
 def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = "",
@@ -168,12 +177,16 @@ def unprocessable(name: str, line: int, exc: Exception) -> Problem:
                    "the rest of the archive was built")
 
 
-def process_file(name: str, data: bytes, key: str, config: Config) -> tuple[Outcome, Content | None]:
-    """One file's name + bytes + cache key + config → (its outcome, its Content or None): never raises."""
+def process_file(name: str, data: bytes, key: str, config: Config,
+                 modified: datetime | None = None) -> tuple[Outcome, Content | None]:
+    """One file's name + bytes + cache key + config (+ its modification time, the last date there is for an
+    article that carries none) → (its outcome, its Content or None): never raises."""
     try:
         raw = parse_article(name, data)
     except ArticleError as exc:
         return Skipped(exc.problem), None
+    if modified is not None:
+        raw = dataclasses.replace(raw, modified=modified)
     try:
         article, content, warnings = process(raw, config, key)
     except ArticleError as exc:
