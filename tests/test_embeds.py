@@ -125,6 +125,16 @@ def test_what_a_frame_holds_never_reaches_the_page() -> None:
     assert "alert" not in body.markdown and "onerror" not in body.markdown and body.text == "text"
 
 
+def test_what_a_noscript_holds_is_sanitized_before_anything_reads_it() -> None:
+    hostile = ('<noscript><a href="javascript:alert(1)">x</a><img src=y onerror=alert(2)>'
+               '<a href="https://ok.example/">ok</a></noscript><NoScript><a href="https://z.example/">z</a></NoScript>')
+    body = clean_body(hostile, "")
+    assert links(body.html) == [("https://ok.example/", "ok"), ("https://z.example/", "z")]
+    alone = clean_body('<NoScript><a href="javascript:alert(1)">x</a></NoScript><p>t</p>', "")
+    assert (alone.html, alone.markdown) == ("<p>t</p>", "t\n")  # not renamed: dropped with its content, as before
+    assert "javascript" not in body.markdown and "onerror" not in body.markdown
+
+
 @pytest.mark.parametrize("attribute", ["data-src", "data-original", "data-cfsrc", "data-lazy-src"])
 def test_a_lazy_image_gets_its_address(attribute: str) -> None:
     body = clean_body(f'<p>x</p><img {attribute}="/images/photo.jpg" alt="a photo">', "https://example.org/post/1")

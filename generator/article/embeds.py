@@ -12,9 +12,10 @@
 
 It works on the tree the cleaner already parses, so there is no second parse: nh3's first pass lets these
 elements and attributes through (EMBED_TAGS, EMBED_ATTRIBUTES), with URL schemes already checked, and the
-cleaner's last nh3 pass, with the strict allow-lists, is still the gate for the page. Only `<iframe>`
-needs a word before nh3 (mark_frames): its content is raw text to an HTML parser, which nh3 would hand
-on unescaped, so it is renamed to an ordinary element whose content nh3 sanitizes like any other.
+cleaner's last nh3 pass, with the strict allow-lists, is still the gate for the page. `<iframe>` and
+`<noscript>` need a word before nh3 (mark_frames): their content is raw text to nh3's HTML parser, which
+it would hand on unescaped and unsanitized (and lxml then read as markup), so they are renamed to
+ordinary elements whose content nh3 sanitizes like any other. Any not renamed is dropped with its content.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ FRAME = "x-iframe"  # what mark_frames renames <iframe> to
 MEDIA = ("video", "audio")
 EMBEDS = frozenset({FRAME, "video", "audio", "object", "embed"})
 # What nh3's first pass lets through besides the article allow-list; everything is converted or dropped here.
-EMBED_TAGS = frozenset({*EMBEDS, "source", "param", "noscript"})
+NOSCRIPT = "x-noscript"  # what mark_frames renames <noscript> to
+EMBED_TAGS = frozenset({*EMBEDS, "source", "param", NOSCRIPT})
 _LAZY_SOURCES = ("data-src", "data-original", "data-cfsrc", "data-lazy-src")
 # Not data-lazy-srcset: it comes with a data-lazy-src, and its long lists made nh3's first pass 5% slower.
 _LAZY_SETS = ("data-srcset", "srcset")
@@ -52,6 +54,7 @@ _FORBIDDEN_IN_HOST = frozenset("\x00\t\n\r #/<>?@[\\]^|%")  # the URL standard's
 _WANTED = EMBED_TAGS | {"img"}  # what convert looks at
 
 _FRAME_TAG = re.compile(r"<(/?)iframe(?=[\s/>])", re.IGNORECASE)
+_NOSCRIPT_TAG = re.compile(r"<(/?)noscript(?=[\s/>])", re.IGNORECASE)
 _GIST_SCRIPT = re.compile(r"""<script\b[^>]*?\bsrc\s*=\s*["']?((?:https?:)?//gist\.github\.com/[^"'\s>]+)[^>]*>""",
                           re.IGNORECASE)
 _CHART_DIV = re.compile(r"""<div\b[^>]*?\bclass\s*=\s*["'][^"']*\b(flourish|infogram)-embed\b[^>]*>""", re.IGNORECASE)
@@ -63,11 +66,13 @@ _GENERIC_TITLE = re.compile(r"player|embed|iframe|^(?:video|audio|youtube|vimeo|
 
 
 def mark_frames(html: str) -> str:
-    """Raw HTML → the same with <iframe> renamed, and the gist scripts and chart divs followed by a frame of
-    theirs, so that nh3 keeps what they show for convert (see the module docstring). Most bodies have none
-    of them: a search of the text tells, and no regular expression runs."""
+    """Raw HTML → the same with <iframe> and <noscript> renamed, and the gist scripts and chart divs followed by
+    a frame of theirs, so that nh3 keeps what they show for convert (see the module docstring). Most bodies
+    have none of them: a search of the text tells, and no regular expression runs."""
     if "rame" in html or "RAME" in html:  # iframe, IFRAME, iFrame, IFrame: searching the text costs 5 µs,
         html = _FRAME_TAG.sub(rf"<\1{FRAME}", html)  # a lower-cased copy of it 100
+    if "noscript" in html or "NOSCRIPT" in html:  # others (NoScript) are dropped with what they hold, as before
+        html = _NOSCRIPT_TAG.sub(rf"<\1{NOSCRIPT}", html)
     if "gist.github.com" in html:
         html = _GIST_SCRIPT.sub(lambda m: f'<{FRAME} src="{m.group(1)}"></{FRAME}>{m.group(0)}', html)
     if "flourish-embed" in html or "infogram-embed" in html:
@@ -286,7 +291,7 @@ def convert(root: Tag, soup: BeautifulSoup, base_url: str, embeds: bool, lazy: b
     embeds as links, lazy images with their address, noscripts reduced to what they add; → how many embeds
     named something to link to. Every element of EMBED_TAGS is gone afterwards."""
     found = [node for node in root.descendants if isinstance(node, Tag) and node.name in _WANTED]
-    noscripts = [node for node in found if node.name == "noscript"]
+    noscripts = [node for node in found if node.name == NOSCRIPT]
     in_noscript = {id(img) for noscript in noscripts for img in noscript.find_all("img")}
     shown: set[str] = set()
     for img in (node for node in found if node.name == "img"):

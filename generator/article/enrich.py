@@ -73,6 +73,12 @@ def _title(raw: RawArticle, body: CleanBody) -> str:
     return opening + "…" if opening else UNTITLED
 
 
+def _same_or(identity: str, story: str) -> str:
+    """An identity + a story key → the identity object itself when they are equal (most are): one string in
+    memory, and in the cache, instead of two."""
+    return identity if story == identity else story
+
+
 def _dated(raw: RawArticle, zone: ZoneInfo) -> tuple[DateFound | None, list[Problem]]:
     """A read article + the site's zone → the date it is filed under (None when it has none), and the warning
     that goes with it when its capture time was missing or broken."""
@@ -147,7 +153,7 @@ def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = 
         summary=body.summary,
         lead_image=body.lead_image,
         content_key=content_key,
-        story=story_key(raw.url) if raw.url else identity,
+        story=_same_or(identity, story_key(raw.url)) if raw.url else identity,
         text_length=len(body.text),
         date_source=found.source,
         tag_candidates=extract_candidates(title, body.text, lang, config.tags),

@@ -314,12 +314,11 @@ def _is_article(name: str, in_posts: bool, site: bool) -> bool:
     """A file name (+ whether it lies in a _posts folder, and whether the archive is a Jekyll site) → whether it
     is an article file: a seed .txt, or a post (.md, .markdown, .html) in _posts or named YYYY-MM-DD-title; in a
     Jekyll site, only what lies in _posts (a dated page or robots.txt elsewhere is no post, as for Jekyll)."""
-    lowered = name.lower()
     if site and not in_posts:
         return False
-    if lowered.endswith(".txt"):
+    if name.endswith(".txt"):  # as before: the common case, first
         return True
-    return lowered.endswith(POST_SUFFIXES) and (in_posts or _POST_NAME.match(name) is not None)
+    return name.lower().endswith(POST_SUFFIXES) and (in_posts or _POST_NAME.match(name) is not None)
 
 
 def scan_folder(folder: Path) -> list[tuple[str, str, os.stat_result]]:
