@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.article.cleaner import clean_body
 from generator.article.embeds import provider_link
@@ -179,3 +181,34 @@ def test_a_noscript_image_that_is_shown_nowhere_else_is_kept() -> None:
 ])
 def test_provider_links(address: str, expected: tuple[str, str]) -> None:
     assert provider_link(address) == expected
+
+
+_players = st.sampled_from([
+    '<iframe src="https://www.youtube.com/embed/abc"></iframe>', "<iframe></iframe>",
+    '<video src="/v.mp4"><a href="/v.mp4">get</a></video>',
+    '<object data="https://x.example/o"><embed src="/e"></object>',
+    '<embed src="https://x.example/e.swf">', '<audio><source src="https://x.example/a.mp3"></audio>',
+    '<noscript><img src="https://x.example/n.jpg"><a href="https://x.example/n">n</a></noscript>',
+    '<img data-src="https://x.example/l.jpg">', '<script src="https://gist.github.com/u/1.js"></script>',
+    '<div class="flourish-embed" data-src="visualisation/1"></div>', "text", "<p>para</p>",
+])
+_parents = st.sampled_from(["h1", "h3", "p", "a", "li", "td", "span", "figure", "blockquote", "em", "pre", "ul",
+                            "table", "noscript", "object", "video", "iframe", "summary", "caption"])
+
+
+@st.composite
+def _nested(draw: st.DrawFn) -> str:
+    html = "".join(draw(st.lists(_players, min_size=1, max_size=3)))
+    for parent in draw(st.lists(_parents, max_size=3)):
+        attribute = ' href="https://p.example/"' if parent == "a" else ""
+        html = f"<{parent}{attribute}>{html}</{parent}>" if draw(st.booleans()) else f"<{parent}{attribute}>{html}"
+    return html
+
+
+@settings(max_examples=300, deadline=None)
+@given(_nested())
+def test_embeds_anywhere_clean_to_themselves_again(html: str) -> None:
+    once = clean_body(html, "https://news.example.com/a/")
+    twice = clean_body(once.html, "https://news.example.com/a/")
+    assert (twice.html, twice.text) == (once.html, once.text)
+    assert not any(tag in once.html for tag in ("<iframe", "<video", "<object", "<embed", "<noscript", "<x-"))

@@ -29,10 +29,13 @@ from generator.article.identity import undouble
 
 FRAME = "x-iframe"  # what mark_frames renames <iframe> to
 MEDIA = ("video", "audio")
-EMBEDS = frozenset({FRAME, "video", "audio", "object", "embed"})
+# The void elements (embed, source, param) are renamed too, and closed at once: libxml2 reads them as
+# containers of what follows, which the next parse would not (cleaning must give the same HTML twice).
+EMBED, SOURCE, PARAM = "x-embed", "x-source", "x-param"
+EMBEDS = frozenset({FRAME, "video", "audio", "object", EMBED})
 # What nh3's first pass lets through besides the article allow-list; everything is converted or dropped here.
 NOSCRIPT = "x-noscript"  # what mark_frames renames <noscript> to
-EMBED_TAGS = frozenset({*EMBEDS, "source", "param", NOSCRIPT})
+EMBED_TAGS = frozenset({*EMBEDS, SOURCE, PARAM, NOSCRIPT})
 _LAZY_SOURCES = ("data-src", "data-original", "data-cfsrc", "data-lazy-src")
 # Not data-lazy-srcset: it comes with a data-lazy-src, and its long lists made nh3's first pass 5% slower.
 _LAZY_SETS = ("data-srcset", "srcset")
@@ -40,21 +43,23 @@ EMBED_ATTRIBUTES = {
     FRAME: {"src", "title", "data-src", "data-lazy-src"},
     "video": {"src", "title", "data-src"},
     "audio": {"src", "title", "data-src"},
-    "source": {"src", "data-src"},
+    SOURCE: {"src", "data-src"},
     "object": {"data", "title"},
-    "param": {"name", "value"},
-    "embed": {"src", "title"},
+    PARAM: {"name", "value"},
+    EMBED: {"src", "title"},
     "img": {*_LAZY_SOURCES, *_LAZY_SETS},
 }
 EMBED_MARKERS = tuple(f"<{name}" for name in EMBED_TAGS)  # in nh3's output: tag names are lower case there
 LAZY_MARKERS = ("data-src", "data-original", "data-cfsrc", "data-lazy-src", "srcset")
 ARROW = "▶"
-_VOID = frozenset({"embed", "source", "param"})  # elements that hold nothing in HTML
 _FORBIDDEN_IN_HOST = frozenset("\x00\t\n\r #/<>?@[\\]^|%")  # the URL standard's forbidden host code points
 _WANTED = EMBED_TAGS | {"img"}  # what convert looks at
 
 _FRAME_TAG = re.compile(r"<(/?)iframe(?=[\s/>])", re.IGNORECASE)
 _NOSCRIPT_TAG = re.compile(r"<(/?)noscript(?=[\s/>])", re.IGNORECASE)
+# <embed …>, <source …>, <param …> (attribute values may hold ">"), and stray end tags of them.
+_VOID_TAG = re.compile(r"""<(embed|source|param)\b((?:[^>"']|"[^"]*"|'[^']*')*)>|</(?:embed|source|param)\s*>""",
+                       re.IGNORECASE)
 _GIST_SCRIPT = re.compile(r"""<script\b[^>]*?\bsrc\s*=\s*["']?((?:https?:)?//gist\.github\.com/[^"'\s>]+)[^>]*>""",
                           re.IGNORECASE)
 _CHART_DIV = re.compile(r"""<div\b[^>]*?\bclass\s*=\s*["'][^"']*\b(flourish|infogram)-embed\b[^>]*>""", re.IGNORECASE)
@@ -66,18 +71,29 @@ _GENERIC_TITLE = re.compile(r"player|embed|iframe|^(?:video|audio|youtube|vimeo|
 
 
 def mark_frames(html: str) -> str:
-    """Raw HTML → the same with <iframe> and <noscript> renamed, and the gist scripts and chart divs followed by
-    a frame of theirs, so that nh3 keeps what they show for convert (see the module docstring). Most bodies
-    have none of them: a search of the text tells, and no regular expression runs."""
+    """Raw HTML → the same with <iframe>, <noscript> and the void embed, source and param renamed, and the gist
+    scripts and chart divs followed by a frame of theirs, so that nh3 keeps what they show for convert (see
+    the module docstring). Most bodies have none of them: a search of the text tells, and no regular
+    expression runs."""
     if "rame" in html or "RAME" in html:  # iframe, IFRAME, iFrame, IFrame: searching the text costs 5 µs,
         html = _FRAME_TAG.sub(rf"<\1{FRAME}", html)  # a lower-cased copy of it 100
     if "noscript" in html or "NOSCRIPT" in html:  # others (NoScript) are dropped with what they hold, as before
         html = _NOSCRIPT_TAG.sub(rf"<\1{NOSCRIPT}", html)
+    if "<embed" in html or "<source" in html or "<param" in html or "<EMBED" in html or "<PARAM" in html:
+        html = _VOID_TAG.sub(_closed_void, html)
     if "gist.github.com" in html:
         html = _GIST_SCRIPT.sub(lambda m: f'<{FRAME} src="{m.group(1)}"></{FRAME}>{m.group(0)}', html)
     if "flourish-embed" in html or "infogram-embed" in html:
         html = _CHART_DIV.sub(_chart_frame, html)
     return html
+
+
+def _closed_void(match: re.Match[str]) -> str:
+    """A void embed, source or param tag → the same, renamed and closed at once (a stray end tag → nothing)."""
+    if match.group(1) is None:
+        return ""
+    name = f"x-{match.group(1).lower()}"
+    return f"<{name}{match.group(2).rstrip('/')}></{name}>"
 
 
 def _chart_frame(match: re.Match[str]) -> str:
@@ -221,11 +237,11 @@ def provider_link(address: str) -> tuple[str, str]:
 
 def _embed_address(tag: Tag, base_url: str) -> str:
     """An embed element → the absolute address of what it shows ('' when it names none)."""
-    names = {"object": ("data",), "embed": ("src",)}.get(tag.name, ("src", "data-src", "data-lazy-src"))
+    names = {"object": ("data",), EMBED: ("src",)}.get(tag.name, ("src", "data-src", "data-lazy-src"))
     for name in names:
         if address := _absolute(str(tag.get(name) or ""), base_url):
             return address
-    for child in tag.find_all(("source", "param", "embed")):
+    for child in tag.find_all((SOURCE, PARAM, EMBED)):
         value = child.get("src") or child.get("data-src") or (
             child.get("value") if str(child.get("name") or "").lower() in ("movie", "src", "url") else "")
         if address := _absolute(str(value or ""), base_url):
@@ -242,47 +258,66 @@ def _label(tag: Tag, provider: str, page: str) -> str:
     return f"{ARROW} {provider}: {shown}" if provider else f"{ARROW} {shown}"
 
 
-_INLINE_PARENTS = frozenset({"p", "a", "span", "em", "strong", "b", "i", "u", "small", "li", "td", "th", "dd", "dt",
-                             "figcaption", "caption", "h2", "h3", "h4", "h5", "h6", "summary", "blockquote"})
+# Where a paragraph may stand (else the link stands alone, inline): a <p> anywhere else is moved out of its
+# parent by the next parse (an <h2>, another <p>), and cleaning must give the same HTML twice.
+_BLOCK_PARENTS = frozenset({"body", "div", "section", "article", "figure", "blockquote", "li", "td", "th", "dd",
+                            "header", "footer", "aside", "details", "main", "nav"})
+
+
+def _plain_link(soup: BeautifulSoup, href: str, text: str) -> Tag:
+    """An address + text → a new link holding only that text (a kept link's own markup may hold blocks, which
+    would not stay where it is put)."""
+    link = soup.new_tag("a", attrs={"href": href})
+    link.string = text
+    return link
 
 
 def _replace_embed(tag: Tag, soup: BeautifulSoup, base_url: str) -> bool:
     """An embed element → replaced by the link to what it showed and the links it held; → whether it named
     anything to link to (False: it is dropped, having no address and no link)."""
     address = _embed_address(tag, base_url)
-    kept = [a for a in tag.find_all("a") if a.get("href")]
     made: list[Tag | str] = []
+    hrefs: set[str] = set()
     if address:
         provider, page = provider_link(address)
-        link = soup.new_tag("a", attrs={"href": page})
-        link.string = _label(tag, provider, page)
-        made.append(link)
-        kept = [a for a in kept if a.get("href") != page]
-    for fallback in kept:
-        made += [" ", fallback.extract()]
+        made.append(_plain_link(soup, page, _label(tag, provider, page)))
+        hrefs.add(page)
+    for fallback in tag.find_all("a"):
+        href = str(fallback.get("href") or "")
+        if href and href not in hrefs:
+            hrefs.add(href)
+            made += [" ", _plain_link(soup, href, " ".join(fallback.get_text(" ").split()) or href)]
     if not made:
         tag.decompose()
         return False
-    inline = tag.parent is not None and tag.parent.name in _INLINE_PARENTS
+    outer_link = None
+    for parent in tag.parents:
+        if parent.name == "a":
+            outer_link = parent  # a link may not hold one: the new links go after the outermost
+    inline = outer_link is not None or tag.parent is None or tag.parent.name not in _BLOCK_PARENTS
     holder: Tag = soup.new_tag("span" if inline else "p")
-    holder.extend(made)
-    tag.replace_with(holder)
+    holder.extend(made[1:] if made[0] == " " else made)
+    if outer_link is not None:
+        tag.decompose()
+        outer_link.insert_after(holder)
+    else:
+        tag.replace_with(holder)
     if holder.name == "span":
         holder.unwrap()
     return bool(address)
 
 
-def _keep_from_noscript(noscript: Tag, shown: set[str]) -> None:
-    """A noscript + the image addresses shown outside noscripts → replaced by its links and its images that are
-    not shown already; the rest of it (a "turn on JavaScript" note) goes."""
-    kept: list[Tag] = []
+def _keep_from_noscript(noscript: Tag, soup: BeautifulSoup, shown: set[str]) -> None:
+    """A noscript + the image addresses shown outside noscripts → replaced by its links (their text only) and its
+    images that are not shown already; the rest of it (a "turn on JavaScript" note) goes."""
     for node in noscript.find_all(("img", "a")):
         if node.find_parent("a") is not None:  # inside a link: it goes with the link
             continue
-        if (node.name == "a" and node.get("href")) or (node.get("src") and str(node["src"]) not in shown):
-            kept.append(node)
-    for node in kept:
-        noscript.insert_before(node.extract())
+        if node.name == "a" and node.get("href"):
+            text = " ".join(node.get_text(" ").split()) or str(node["href"])
+            noscript.insert_before(_plain_link(soup, str(node["href"]), text))
+        elif node.name == "img" and node.get("src") and str(node["src"]) not in shown:
+            noscript.insert_before(node.extract())
     noscript.decompose()
 
 
@@ -301,17 +336,13 @@ def convert(root: Tag, soup: BeautifulSoup, base_url: str, embeds: bool, lazy: b
             shown.add(str(img["src"]))
     linked = 0
     if embeds:
+        # Innermost first: a player inside another becomes a link that the outer one then keeps.
         for tag in reversed(found):
-            if tag.name in _VOID and tag.contents:  # libxml2 nests what follows a void <embed> inside it
-                for child in reversed(tag.contents):
-                    tag.insert_after(child.extract())
-        for tag in found:
-            if tag.name in EMBEDS and tag.parent is not None and not any(
-                    parent.name in EMBEDS for parent in tag.parents):
+            if tag.name in EMBEDS and not tag.decomposed and tag.parent is not None:
                 linked += _replace_embed(tag, soup, base_url)
-        for noscript in noscripts:
-            if noscript.parent is not None:
-                _keep_from_noscript(noscript, shown)
+        for noscript in reversed(noscripts):
+            if not noscript.decomposed and noscript.parent is not None:
+                _keep_from_noscript(noscript, soup, shown)
         for leftover in [n for n in root.descendants if isinstance(n, Tag) and n.name in EMBED_TAGS]:
             if not leftover.decomposed:
                 leftover.decompose()  # a <source> or <param> outside any player: nothing to show
