@@ -133,7 +133,7 @@ def test_what_a_noscript_holds_is_sanitized_before_anything_reads_it() -> None:
     body = clean_body(hostile, "")
     assert links(body.html) == [("https://ok.example/", "ok"), ("https://z.example/", "z")]
     alone = clean_body('<NoScript><a href="javascript:alert(1)">x</a></NoScript><p>t</p>', "")
-    assert (alone.html, alone.markdown) == ("<p>t</p>", "t\n")  # not renamed: dropped with its content, as before
+    assert (alone.html, alone.markdown) == ("<p>t</p>", "t\n")
     assert "javascript" not in body.markdown and "onerror" not in body.markdown
 
 
