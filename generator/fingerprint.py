@@ -37,6 +37,16 @@ class PlannedFile:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class PlannedLink:
+    """One output file that exists already (a stored image): linked into the site (hard link, else a copy),
+    never rendered or read."""
+
+    path: str  # site-relative path, e.g. "articles/2024/06/08/slug/3ca5….webp"
+    fingerprint: str  # digest of its bytes (the stored file is named after it, and never changes)
+    source: Path  # the file to link
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class PlannedGroup:
     """Every file under one folder, planned together. While its fingerprint is the one the live site
     recorded, the live files under the folder are kept as they are, without planning each of them:
@@ -44,35 +54,63 @@ class PlannedGroup:
 
     prefix: str  # site-relative folder ending in "/", e.g. "articles/2024/06/"
     fingerprint: str  # digest of everything the files under it depend on
-    files: Callable[[], Iterable[PlannedFile]]  # plans them; called only when the fingerprint is new
+    files: Callable[[], Iterable[PlannedFile | PlannedLink]]  # plans them; called only when the fingerprint is new
 
 
 PACKAGE = Path(__file__).resolve().parent
 
 
 # Import statements naming package modules, wherever they are (lazy imports inside functions count):
-# "from generator.x import …", "from generator import x, y" (parenthesized over lines too), "import generator.x".
-_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+generator(?:\.(\w+))?[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)"
+# "from generator.x import …", "from generator import x, y" (parenthesized over lines too), "import generator.x",
+# and the same for modules of subpackages ("from generator.media.store import …", "from generator.media import store").
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+generator(?:\.([\w.]+))?[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)"
                      r"|import[ \t]+([^\n]*))", re.MULTILINE)
 
 
+def module_file(name: str) -> Path | None:
+    """A module name in the package ("render", "media.store", "media") → its source file, None if there is none."""
+    path = PACKAGE.joinpath(*name.split("."))
+    for candidate in (path.with_name(path.name + ".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _module_imports(name: str) -> list[str]:
-    """A module name in the package → the package modules its import statements name.
+    """A module name in the package → the package modules its import statements name (a module of a
+    subpackage brings the packages above it, which Python runs first).
 
     Read from the source text, not from a syntax tree: parsing every module made a tenth of a
     second of each rebuild. Text that only looks like an import (in a string) can add a module,
     which costs a needless re-render, never a missed one.
     """
+    source = module_file(name)
+    if source is None:
+        return []
     found = []
-    for module, names, plain in _IMPORT.findall((PACKAGE / f"{name}.py").read_text(encoding="utf-8")):
+    for module, names, plain in _IMPORT.findall(source.read_text(encoding="utf-8")):
         if module:
             found.append(module)
-        elif names:
+        if names:
             listed = names if names.startswith("(") else names.split("#")[0]
-            found += [n for n in re.findall(r"\w+", listed) if (PACKAGE / f"{n}.py").exists()]
-        else:
-            found += re.findall(r"\bgenerator\.(\w+)", plain)
-    return found
+            prefix = f"{module}." if module else ""
+            found += [prefix + n for n in re.findall(r"\w+", listed) if module_file(prefix + n) is not None]
+        elif plain:
+            found += re.findall(r"\bgenerator\.([\w.]+)", plain)
+    # "a.b.c" is loaded after "a" and "a.b"
+    return found + [parent for dotted in found for parent in _parents(dotted)]
+
+
+def _parents(name: str) -> list[str]:
+    """"a.b.c" → ["a", "a.b"]: the packages Python runs before the module."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def _module_name(path: Path) -> str:
+    """A source file of the package → its module name ("render", "media.store"; "media" for media/__init__.py)."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def imported_modules(roots: Iterable[str], leave_out: Iterable[str] = ()) -> set[str]:
@@ -108,7 +146,7 @@ def code_fingerprint(roots: tuple[str, ...], libraries: tuple[str, ...], leave_o
 
     def counts(path: Path) -> bool:
         """Modules outside the closure are left out; data files always count."""
-        return path.suffix != ".py" or path.parent != PACKAGE or path.stem in modules
+        return path.suffix != ".py" or _module_name(path) in modules
 
     digest = hashlib.blake2b(folder_fingerprint(PACKAGE, counts).encode(), digest_size=16)
     # The Python version: the cache codec's marshal format and unicodedata's tables go with it.

@@ -1,0 +1,302 @@
+"""The media store: image files named after their bytes, and a ledger (SQLite) of what became of every address.
+
+    media/ledger.sqlite3           the ledger
+    media/files/3c/3ca5…f789.webp  one variant of an image, named after a digest of its bytes
+
+Ledger tables:
+- fetches: every URL asked for, its outcome (stored, failed to be retried, gone = given up), attempts,
+  the time of the next try, the reason it failed. A run asks for no URL that is stored or given up,
+  nor for one whose next try has not come.
+- images: every image kept, by a digest of the bytes downloaded (the same bytes under two URLs are
+  one image), with its original size and its variants.
+- addresses: every address a page shows, the URLs tried for it (candidates), and the image it became.
+- articles: per article file, the addresses its page shows and, of those kept, the variants, with a
+  digest of that map (the build's fingerprint of the article's media) and counts of its images.
+
+Files are written once, atomically, and never changed, so the site can hard-link them. Only the
+`media` command writes; a build reads (MediaIndex).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator.config import Config
+
+if TYPE_CHECKING:  # Pillow is loaded by the `media` command only, never by a build
+    from generator.media.images import Encoded
+
+LEDGER = "ledger.sqlite3"
+FILES = "files"
+SCHEMA = 1
+STORED, FAILED, GONE = "stored", "failed", "gone"  # states of a fetched URL
+# (file name, width, height) of each variant, widest first: what a page needs to show an image.
+Variants = tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """The ledger's record of one URL."""
+
+    url: str  # the URL asked for
+    state: str  # STORED, FAILED (to be tried again at next_try) or GONE (given up)
+    image: str  # digest of the image it gave ('' unless stored)
+    attempts: int  # requests made for it so far (that failed, or the one that succeeded)
+    next_try: float  # epoch seconds before which it is not asked for again (0 when stored or gone)
+    reason: str  # why it failed, for people ('' when stored)
+
+    def due(self, now: float) -> bool:
+        """True when the URL is to be asked for (again) at `now`."""
+        return self.state == FAILED and self.next_try <= now
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMedia:
+    """What the ledger holds for one article file."""
+
+    content_key: str  # the content the addresses were read from (generator.cache key)
+    addresses: tuple[str, ...]  # the addresses of the images its page shows, in order
+    images: dict[str, Variants]  # address → its stored variants, for those kept
+    digest: str  # digest of `images` ('' when empty): a page's fingerprint of its media
+    failed: int  # addresses given up
+
+
+def store_folder(config: Config, input_dir: Path) -> Path:
+    """The config + the archive folder → the media store's folder (media.store, else "media" beside the archive)."""
+    if config.media.store:
+        return Path(config.media.store)
+    return Path(input_dir).absolute().parent / "media"
+
+
+def file_path(folder: Path, name: str) -> Path:
+    """The store folder + a variant's file name → where the file is."""
+    return folder / FILES / name[:2] / name
+
+
+def images_digest(images: dict[str, Variants]) -> str:
+    """An article's map of stored images → its digest ('' for none)."""
+    if not images:
+        return ""
+    text = json.dumps(sorted(images.items()), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """The ledger's path → a connection with the current tables (an older schema is upgraded, or the
+    tables made)."""
+    db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+        db.executescript(f"""
+            BEGIN;
+            CREATE TABLE IF NOT EXISTS fetches (url TEXT PRIMARY KEY, state TEXT NOT NULL, image TEXT NOT NULL,
+                attempts INT NOT NULL, next_try REAL NOT NULL, reason TEXT NOT NULL, updated REAL NOT NULL)
+                WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS images (image TEXT PRIMARY KEY, width INT, height INT, format TEXT,
+                bytes INT, variants TEXT NOT NULL, stored_bytes INT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS addresses (address TEXT PRIMARY KEY, candidates TEXT NOT NULL,
+                referer TEXT NOT NULL, image TEXT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS articles (file TEXT PRIMARY KEY, content_key TEXT NOT NULL,
+                addresses TEXT NOT NULL, images TEXT NOT NULL, digest TEXT NOT NULL, local INT NOT NULL,
+                failed INT NOT NULL, total INT NOT NULL) WITHOUT ROWID;
+            PRAGMA user_version={SCHEMA};
+            COMMIT;
+        """)
+    return db
+
+
+class MediaStore:
+    """The store, open for the `media` command (the only writer)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.db = _connect(folder / LEDGER)
+
+    def close(self) -> None:
+        """Close the ledger."""
+        self.db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction (many rows written at the cost of one)."""
+        self.db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- files ----------------------------------------------------------------------------------
+
+    def write_variants(self, encoded: Encoded) -> Variants:
+        """An encoded image → its variant files written (those already there kept) → their names and sizes.
+
+        Thread-safe: a file is written to a temporary name and renamed, and two threads writing the
+        same name write the same bytes.
+        """
+        written = []
+        for variant in encoded.variants:
+            target = file_path(self.folder, variant.name)
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+                try:
+                    with os.fdopen(fd, "wb") as handle:
+                        handle.write(variant.data)
+                    os.chmod(temporary, 0o644)
+                    os.replace(temporary, target)
+                finally:
+                    Path(temporary).unlink(missing_ok=True)
+            written.append((variant.name, variant.width, variant.height))
+        return tuple(written)
+
+    # --- fetches and images ---------------------------------------------------------------------
+
+    def fetches(self, urls: Iterable[str]) -> dict[str, Fetch]:
+        """URLs → the ledger's record of those it has."""
+        found = {}
+        wanted = list(dict.fromkeys(urls))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = self.db.execute(f"SELECT url, state, image, attempts, next_try, reason FROM fetches "
+                                   f"WHERE url IN ({','.join('?' * len(chunk))})", chunk)
+            found.update((row[0], Fetch(*row)) for row in rows)
+        return found
+
+    def record_fetch(self, fetch: Fetch, now: float) -> None:
+        """One URL's outcome → the ledger."""
+        self.db.execute("INSERT OR REPLACE INTO fetches VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (fetch.url, fetch.state, fetch.image, fetch.attempts, fetch.next_try, fetch.reason, now))
+
+    def forget_failures(self) -> int:
+        """Every failed and given-up URL forgotten, so the next run tries them again → how many."""
+        return self.db.execute("DELETE FROM fetches WHERE state != ?", (STORED,)).rowcount
+
+    def image_variants(self) -> dict[str, Variants]:
+        """→ every stored image's variants, by image digest."""
+        return {image: tuple(map(tuple, json.loads(variants)))
+                for image, variants in self.db.execute("SELECT image, variants FROM images")}
+
+    def record_image(self, image: str, width: int, height: int, source_format: str, source_bytes: int,
+                     stored_bytes: int, variants: Variants) -> None:
+        """A newly stored image (its digest, original size and format, bytes downloaded and stored, variants)
+        → the ledger."""
+        self.db.execute("INSERT OR REPLACE INTO images VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (image, width, height, source_format, source_bytes, json.dumps(variants), stored_bytes))
+
+    def forget_images(self, images: Iterable[str]) -> None:
+        """Images whose files are lost → forgotten, with the fetches and addresses that gave them."""
+        for image in images:
+            self.db.execute("DELETE FROM images WHERE image = ?", (image,))
+            self.db.execute("DELETE FROM fetches WHERE image = ?", (image,))
+            self.db.execute("UPDATE addresses SET image = '' WHERE image = ?", (image,))
+
+    # --- addresses and articles -----------------------------------------------------------------
+
+    def addresses(self) -> dict[str, tuple[tuple[str, ...], str, str]]:
+        """→ every address: (candidates, Referer, image digest or '')."""
+        return {address: (tuple(json.loads(candidates)), referer, image)
+                for address, candidates, referer, image in self.db.execute("SELECT * FROM addresses")}
+
+    def add_address(self, address: str, candidates: tuple[str, ...], referer: str) -> None:
+        """A new address a page shows → the ledger, with the URLs to try for it."""
+        self.db.execute("INSERT OR IGNORE INTO addresses VALUES (?, ?, ?, '')",
+                        (address, json.dumps(candidates), referer))
+
+    def resolve(self, address: str, image: str) -> None:
+        """An address → the image one of its candidates gave."""
+        self.db.execute("UPDATE addresses SET image = ? WHERE address = ?", (image, address))
+
+    def articles(self) -> dict[str, tuple[str, tuple[str, ...], str, int]]:
+        """→ every article file's (content key, addresses, digest of its stored images, images given up)."""
+        return {file: (key, tuple(json.loads(addresses)), digest, failed)
+                for file, key, addresses, digest, failed in self.db.execute(
+                    "SELECT file, content_key, addresses, digest, failed FROM articles")}
+
+    def record_article(self, file: str, media: ArticleMedia) -> None:
+        """One article's media → the ledger."""
+        self.db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (file, media.content_key, json.dumps(media.addresses, ensure_ascii=False),
+                         json.dumps(media.images, ensure_ascii=False, sort_keys=True), media.digest,
+                         len(media.images), media.failed, len(media.addresses)))
+
+    def forget_articles(self, files: Iterable[str]) -> None:
+        """Article files no longer in the archive → their rows removed."""
+        self.db.executemany("DELETE FROM articles WHERE file = ?", ((f,) for f in files))
+
+    def sizes(self) -> tuple[int, int, int]:
+        """→ (images stored, bytes downloaded for them, bytes their variants take)."""
+        count, downloaded, stored = self.db.execute(
+            "SELECT count(*), coalesce(sum(bytes), 0), coalesce(sum(stored_bytes), 0) FROM images").fetchone()
+        return count, downloaded, stored
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleCounts:
+    """How many of an article's images a build shows from the store."""
+
+    digest: str  # images_digest of its stored images ('' when none)
+    local: int  # images stored
+    failed: int  # images given up
+    total: int  # images its page shows (when the ledger last read it)
+
+
+class MediaIndex:
+    """The store as a build reads it: per article file, the digest of its stored images (at once, for
+    fingerprints) and the images themselves (when its pages are planned). Never writes."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.db = sqlite3.connect(f"file:{folder / LEDGER}?mode=ro", uri=True, timeout=60, check_same_thread=False)
+        self.counts: dict[str, ArticleCounts] = {
+            file: ArticleCounts(digest, local, failed, total)
+            for file, digest, local, failed, total in self.db.execute(
+                "SELECT file, digest, local, failed, total FROM articles")}
+
+    @classmethod
+    def open(cls, folder: Path) -> MediaIndex | None:
+        """The store folder → its index, None when it has no ledger (`newsarchive media` never ran)."""
+        if not (folder / LEDGER).is_file():
+            return None
+        try:
+            return cls(folder)
+        except sqlite3.Error:
+            return None
+
+    def close(self) -> None:
+        """Close the ledger."""
+        self.db.close()
+
+    def digest(self, file: str) -> str:
+        """An article file → the digest of its stored images ('' when none)."""
+        counts = self.counts.get(file)
+        return counts.digest if counts else ""
+
+    def images(self, file: str) -> dict[str, Variants]:
+        """An article file → address → the stored variants of each of its images kept."""
+        if not self.digest(file):
+            return {}
+        row = self.db.execute("SELECT images FROM articles WHERE file = ?", (file,)).fetchone()
+        return {address: tuple(map(tuple, variants)) for address, variants in json.loads(row[0]).items()}
+
+    def file(self, name: str) -> Path:
+        """A variant's file name → its path in the store."""
+        return file_path(self.folder, name)
+
+
+def now() -> float:
+    """→ the current time, epoch seconds (the ledger's clock; tests replace it)."""
+    return time.time()
