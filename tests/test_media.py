@@ -64,14 +64,18 @@ def ledger(archive: Path) -> sqlite3.Connection:
 def fetch_states(archive: Path) -> dict[str, tuple[str, int, str]]:
     """→ URL path → (state, attempts, reason) of every URL the ledger holds."""
     rows = ledger(archive).execute("SELECT url, state, attempts, reason FROM fetches")
-    return {re.sub(r"^http://127\.0\.0\.1:\d+", "", url): (state, attempts, reason) for url, state, attempts, reason
-            in rows}
+    return {
+        re.sub(r"^http://127\.0\.0\.1:\d+", "", url): (state, attempts, reason) for url, state, attempts, reason in rows
+    }
 
 
 def site_files(site: Path) -> dict[str, bytes]:
     """Every file of a built site but the search index → {path: bytes}."""
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*"))
-            if p.is_file() and "pagefind" not in p.parts}
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file() and "pagefind" not in p.parts
+    }
 
 
 DAYS = {"story": "2024/06/08", "failures": "2024/06/09", "srcset": "2024/06/10"}  # of the fixture articles
@@ -131,7 +135,9 @@ def test_the_referer_is_the_articles_url(fetched: Fetched) -> None:
 
 def test_the_same_bytes_under_three_urls_are_stored_once(fetched: Fetched) -> None:
     db = ledger(fetched.archive)
-    images = {url.rsplit("/", 1)[1]: image for url, image in db.execute("SELECT url, image FROM fetches WHERE image != ''")}
+    images = {
+        url.rsplit("/", 1)[1]: image for url, image in db.execute("SELECT url, image FROM fetches WHERE image != ''")
+    }
     assert images["ordinary.jpg"] == images["same-bytes.jpg"] == images["moved.jpg"]
     # ordinary (1200 px: two variants), wide, referer (300 px: one): three images, five files
     assert db.execute("SELECT count(*) FROM images").fetchone()[0] == 3
@@ -141,8 +147,10 @@ def test_the_same_bytes_under_three_urls_are_stored_once(fetched: Fetched) -> No
 
 def test_images_are_resized_re_encoded_and_keep_their_size(fetched: Fetched) -> None:
     db = ledger(fetched.archive)
-    rows = {(width, height): json.loads(variants) for width, height, variants in
-            db.execute("SELECT width, height, variants FROM images")}
+    rows = {
+        (width, height): json.loads(variants)
+        for width, height, variants in db.execute("SELECT width, height, variants FROM images")
+    }
     assert [(w, h) for _, w, h in rows[(4000, 1000)]] == [(1600, 400), (640, 160)]
     assert [(w, h) for _, w, h in rows[(1200, 800)]] == [(1200, 800), (640, 427)]
     assert [(w, h) for _, w, h in rows[(300, 200)]] == [(300, 200)]  # no wider than the small size: one variant
@@ -233,7 +241,7 @@ def test_a_run_in_a_terminal_shows_a_progress_bar_and_elsewhere_nothing(monkeypa
 
 def test_the_media_command_prints_a_summary_and_writes_a_report(tmp_path: Path, monkeypatch, capsys) -> None:
     with image_server() as server:
-        archive = write_archive(tmp_path / "archive", server, ("100_ordinary.txt", "400_no_images.txt"))
+        write_archive(tmp_path / "archive", server, ("100_ordinary.txt", "400_no_images.txt"))
         (tmp_path / "newsarchive.toml").write_text(MEDIA_TOML, encoding="utf-8")
         monkeypatch.chdir(tmp_path)
         code = main(["media", "--input", "archive", "--cache", "cache", "--report", "report.json"])
@@ -249,10 +257,13 @@ def test_the_media_command_prints_a_summary_and_writes_a_report(tmp_path: Path, 
 def test_import_media_fetches_the_new_items_images(tmp_path: Path, monkeypatch, capsys) -> None:
     with image_server() as server:
         feed = tmp_path / "feed.xml"
-        feed.write_text(f"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+        feed.write_text(
+            f"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 <item><title>新文章</title><link>{ARTICLE_URL}</link><pubDate>Sat, 08 Jun 2024 00:33:36 GMT</pubDate>
 <description><![CDATA[<p>正文</p><img src="{server.base}/referer.png" alt="x">]]></description></item>
-</channel></rss>""", encoding="utf-8")
+</channel></rss>""",
+            encoding="utf-8",
+        )
         (tmp_path / "archive").mkdir()
         (tmp_path / "newsarchive.toml").write_text(MEDIA_TOML, encoding="utf-8")
         monkeypatch.chdir(tmp_path)
@@ -371,22 +382,28 @@ def test_a_lost_store_file_is_an_error_that_says_the_fix(fetched: Fetched, tmp_p
 
 def test_the_site_fingerprint_ignores_settings_that_only_change_downloads() -> None:
     plain = parse_config(MEDIA_TOML)
-    tuned = parse_config(MEDIA_TOML + "concurrency = 3\nper_host = 1\nquality = 60\nmax_width = 1200\n"
-                         '[media.referers]\n"example.org" = ""\n')
+    tuned = parse_config(
+        MEDIA_TOML + "concurrency = 3\nper_host = 1\nquality = 60\nmax_width = 1200\n"
+        '[media.referers]\n"example.org" = ""\n'
+    )
     assert site_fingerprint(plain) == site_fingerprint(tuned)
-    assert site_fingerprint(plain) != site_fingerprint(parse_config(MEDIA_TOML.replace(
-        "[media]", '[media]\npublish = "original"')))
+    assert site_fingerprint(plain) != site_fingerprint(
+        parse_config(MEDIA_TOML.replace("[media]", '[media]\npublish = "original"'))
+    )
 
 
-@pytest.mark.parametrize(("toml", "message"), [
-    ("[media]\npublsh = 'local'", "unknown key media.publsh (did you mean media.publish?)"),
-    ("[media]\npublish = 'cdn'", 'media.publish must be "local" or "original"'),
-    ("[media]\nformat = 'avif'", 'media.format must be "webp" or "jpeg"'),
-    ("[media]\nsmall_width = 2000", "media.small_width 0 (no smaller variant) or less than max_width"),
-    ("[media]\nmedia_base_url = 'img.example.org'", "media.media_base_url must be '' or an http"),
-    ("[media]\nconcurrency = 0", "media.concurrency must be at least 1"),
-    ("[media.referers]\n'a.org' = 'a.org'", "media.referers.a.org must be '' (no Referer) or an http(s) URL"),
-])
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[media]\npublsh = 'local'", "unknown key media.publsh (did you mean media.publish?)"),
+        ("[media]\npublish = 'cdn'", 'media.publish must be "local" or "original"'),
+        ("[media]\nformat = 'avif'", 'media.format must be "webp" or "jpeg"'),
+        ("[media]\nsmall_width = 2000", "media.small_width 0 (no smaller variant) or less than max_width"),
+        ("[media]\nmedia_base_url = 'img.example.org'", "media.media_base_url must be '' or an http"),
+        ("[media]\nconcurrency = 0", "media.concurrency must be at least 1"),
+        ("[media.referers]\n'a.org' = 'a.org'", "media.referers.a.org must be '' (no Referer) or an http(s) URL"),
+    ],
+)
 def test_media_config_is_checked(toml: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         parse_config(toml)
@@ -402,10 +419,13 @@ def test_media_run_records_each_url_once_when_two_addresses_share_it(tmp_path: P
     with image_server() as server:
         archive = tmp_path / "archive"
         archive.mkdir()
-        body = (f'<p>一</p><img src="{server.base}/missing.jpg" srcset="{server.base}/missing.jpg 1x, '
-                f'{server.base}/also-missing.jpg 2x"><p>二</p><img src="{server.base}/also-missing.jpg">')
-        (archive / "a.txt").write_text(f"<!--1717807142000-->\n[两个地址](https://news.example.org/a)\n------\n\n{body}\n",
-                                       encoding="utf-8")
+        body = (
+            f'<p>一</p><img src="{server.base}/missing.jpg" srcset="{server.base}/missing.jpg 1x, '
+            f'{server.base}/also-missing.jpg 2x"><p>二</p><img src="{server.base}/also-missing.jpg">'
+        )
+        (archive / "a.txt").write_text(
+            f"<!--1717807142000-->\n[两个地址](https://news.example.org/a)\n------\n\n{body}\n", encoding="utf-8"
+        )
         fetch(archive)
         assert sorted(server.paths()) == ["/also-missing.jpg", "/missing.jpg"]
         assert fetch_states(archive)["/also-missing.jpg"][:2] == (GONE, 1)
@@ -415,8 +435,7 @@ def test_media_run_is_importable_without_the_network_libraries() -> None:
     """Every command loads generator.media.command; httpx and Pillow wait for a run that needs them."""
     import subprocess
 
-    code = ("import sys, generator.cli, generator.build; "
-            "print([m for m in ('httpx', 'PIL') if m in sys.modules])")
+    code = "import sys, generator.cli, generator.build; print([m for m in ('httpx', 'PIL') if m in sys.modules])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
     assert MediaRun.__module__ == "generator.media.command"

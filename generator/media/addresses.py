@@ -17,8 +17,18 @@ IMG_TAG = re.compile(r"<img\b[^>]*>")
 ATTRIBUTE = re.compile(r'\s([^\s="/>]+)(?:="([^"]*)")?')
 # Attributes of <img> and <source> that hold one address of the image (lazy loaders keep the real one
 # in a data-* attribute and a placeholder in src).
-ADDRESS_ATTRIBUTES = ("src", "data-src", "data-lazy-src", "data-original", "data-actualsrc", "data-orig-file",
-                      "data-large-file", "data-hi-res-src", "data-full-src", "data-url")
+ADDRESS_ATTRIBUTES = (
+    "src",
+    "data-src",
+    "data-lazy-src",
+    "data-original",
+    "data-actualsrc",
+    "data-orig-file",
+    "data-large-file",
+    "data-hi-res-src",
+    "data-full-src",
+    "data-url",
+)
 SRCSET_ATTRIBUTES = ("srcset", "data-srcset", "data-lazy-srcset")
 MAX_CANDIDATES = 6  # addresses tried for one image at most, so a lost image costs a bounded number of requests
 PHOTON_HOSTS = frozenset({"i0.wp.com", "i1.wp.com", "i2.wp.com", "i3.wp.com"})  # WordPress.com's image CDN
@@ -153,8 +163,15 @@ def comparable(address: str) -> str:
     except ValueError:
         return address
     safe = "/%:@!$&'()*+,;=-._~?"
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), quote(parts.path, safe=safe),
-                       quote(parts.query, safe=safe + "/"), ""))
+    return urlunsplit(
+        (
+            parts.scheme.lower(),
+            parts.netloc.lower(),
+            quote(parts.path, safe=safe),
+            quote(parts.query, safe=safe + "/"),
+            "",
+        )
+    )
 
 
 def unwrap_proxy(address: str) -> str | None:
@@ -203,7 +220,17 @@ def unwrap_proxy(address: str) -> str | None:
         return None
     if "%3A%2F%2F" in original[:16].upper():  # encoded twice
         original = unquote(original)
-    return original if re.match(r"https?://[^/\s]", original, re.IGNORECASE) and original != address else None
+    return original if _plausible(original) and original != address else None
+
+
+def _plausible(address: str) -> bool:
+    """True for an http(s) address with a host name that has a dot and a readable port."""
+    try:
+        parts = urlsplit(address)
+        _ = parts.port
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and "." in (parts.hostname or "")
 
 
 def originals(address: str) -> list[str]:

@@ -121,8 +121,12 @@ class MediaRun:
         self.store = store
         self.settings = settings
         self.clock = clock
-        self.fetcher = Fetcher(FetchSettings(settings.timeout, settings.max_bytes, settings.per_host,
-                                             settings.allow_private_hosts, settings.referers), transport)
+        self.fetcher = Fetcher(
+            FetchSettings(
+                settings.timeout, settings.max_bytes, settings.per_host, settings.allow_private_hosts, settings.referers
+            ),
+            transport,
+        )
         self.images: dict[str, Variants] = store.image_variants()
         self._asked: dict[str, Future[Asked]] = {}  # URL → its one request of this run (two jobs may share a URL)
         self._lock = threading.Lock()
@@ -166,13 +170,21 @@ class MediaRun:
             return Asked(url, image, None, None)
         settings = self.settings
         try:
-            encoded = encode_image(data, settings.max_width, settings.small_width, settings.format,
-                                   settings.quality, settings.max_pixels)
+            encoded = encode_image(
+                data, settings.max_width, settings.small_width, settings.format, settings.quality, settings.max_pixels
+            )
         except ImageRefused as refused:
             return Asked(url, "", None, FetchFailed(f"{refused}. Fix: nothing; it is not kept", permanent=True))
         variants = self.store.write_variants(encoded)
-        kept = Kept(image, encoded.width, encoded.height, encoded.source_format, len(data),
-                    sum(len(v.data) for v in encoded.variants), variants)
+        kept = Kept(
+            image,
+            encoded.width,
+            encoded.height,
+            encoded.source_format,
+            len(data),
+            sum(len(v.data) for v in encoded.variants),
+            variants,
+        )
         return Asked(url, image, kept, None)
 
     def _resolve(self, job: Job) -> Resolved:
@@ -209,20 +221,34 @@ class MediaRun:
                     failure = asked.failure
                     give_up = failure.permanent or attempts >= self.settings.max_attempts
                     wait = max(failure.retry_after, BACKOFF_SECONDS * 4 ** (attempts - 1))
-                    fetch = Fetch(asked.url, GONE if give_up else FAILED, "", attempts,
-                                  0.0 if give_up else now + wait, failure.reason)
+                    fetch = Fetch(
+                        asked.url,
+                        GONE if give_up else FAILED,
+                        "",
+                        attempts,
+                        0.0 if give_up else now + wait,
+                        failure.reason,
+                    )
                 known[asked.url] = fetch
                 self.store.record_fetch(fetch, now)
                 if asked.kept is not None and asked.kept.image not in self.images:
                     kept = asked.kept
-                    self.store.record_image(kept.image, kept.width, kept.height, kept.source_format,
-                                            kept.source_bytes, kept.stored_bytes, kept.variants)
+                    self.store.record_image(
+                        kept.image,
+                        kept.width,
+                        kept.height,
+                        kept.source_format,
+                        kept.source_bytes,
+                        kept.stored_bytes,
+                        kept.variants,
+                    )
                     self.images[kept.image] = kept.variants
             if resolved.image:
                 self.store.resolve(resolved.job.address, resolved.image)
 
-    def run(self, pages: Iterable[PageImages], progress: Progress = lambda items, total: items,
-            prune: bool = False) -> MediaReport:
+    def run(
+        self, pages: Iterable[PageImages], progress: Progress = lambda items, total: items, prune: bool = False
+    ) -> MediaReport:
         """The archive's articles (+ a progress wrapper, + whether rows of articles not among them are
         removed) → their images fetched and stored, the ledger updated → the report."""
         rows = self.store.articles()
@@ -262,13 +288,22 @@ class MediaRun:
                     addresses[resolved.job.address] = (*addresses[resolved.job.address][:2], resolved.image)
         report = self._write_articles(shown, addresses, known, rows, prune)
         stored_now = sum(1 for a in resolved_now if a in wanted)
-        return MediaReport(len(shown), *report, stored_now=stored_now,
-                           requests=self.fetcher.requests - requests_before, failures=tuple(failures))
+        return MediaReport(
+            len(shown),
+            *report,
+            stored_now=stored_now,
+            requests=self.fetcher.requests - requests_before,
+            failures=tuple(failures),
+        )
 
-    def _write_articles(self, shown: dict[str, tuple[str, tuple[str, ...]]],
-                        addresses: dict[str, tuple[tuple[str, ...], str, str]], known: dict[str, Fetch],
-                        rows: dict[str, tuple[str, tuple[str, ...], str, int]], prune: bool,
-                        ) -> tuple[int, int, int, int]:
+    def _write_articles(
+        self,
+        shown: dict[str, tuple[str, tuple[str, ...]]],
+        addresses: dict[str, tuple[tuple[str, ...], str, str]],
+        known: dict[str, Fetch],
+        rows: dict[str, tuple[str, tuple[str, ...], str, int]],
+        prune: bool,
+    ) -> tuple[int, int, int, int]:
         """Each article's map of stored images → the ledger (rows that changed) → (images, local, failed, waiting)."""
 
         def given_up(address: str) -> bool:
@@ -322,10 +357,16 @@ def archive_pages(input_dir: Path, articles: Iterable[Article], html: Callable[[
             return []
         return raw_image_groups(raw.body_html, raw.url or url)
 
-    return [PageImages(article.source_file, article.content_key, article.url,
-                       functools.partial(_addresses_of, html, article.content_key),
-                       functools.partial(raw_groups, article.source_file, article.url))
-            for article in articles]
+    return [
+        PageImages(
+            article.source_file,
+            article.content_key,
+            article.url,
+            functools.partial(_addresses_of, html, article.content_key),
+            functools.partial(raw_groups, article.source_file, article.url),
+        )
+        for article in articles
+    ]
 
 
 def _addresses_of(html: Callable[[str], str], key: str) -> list[str]:
@@ -352,13 +393,28 @@ def files_pages(input_dir: Path, names: Iterable[str], config: Config) -> list[P
             continue
         article, body = outcome.article, content.html
         raw = parse_article(name, data)
-        pages.append(PageImages(name, article.content_key, article.url, lambda body=body: page_images(body),
-                                lambda raw=raw: raw_image_groups(raw.body_html, raw.url)))
+        pages.append(
+            PageImages(
+                name,
+                article.content_key,
+                article.url,
+                lambda body=body: page_images(body),
+                lambda raw=raw: raw_image_groups(raw.body_html, raw.url),
+            )
+        )
     return pages
 
 
-def fetch_media(pages: list[PageImages], config: Config, input_dir: Path, progress: Progress, prune: bool,
-                retry_failed: bool = False, verify: bool = False, clock: Clock | None = None) -> MediaReport:
+def fetch_media(
+    pages: list[PageImages],
+    config: Config,
+    input_dir: Path,
+    progress: Progress,
+    prune: bool,
+    retry_failed: bool = False,
+    verify: bool = False,
+    clock: Clock | None = None,
+) -> MediaReport:
     """Pages + config + archive folder + progress wrapper + whether ledger rows of other articles go (+ whether
     failures are forgotten first, whether lost files are looked for, the clock) → their images fetched into
     the store → the report."""
@@ -367,8 +423,11 @@ def fetch_media(pages: list[PageImages], config: Config, input_dir: Path, progre
         if retry_failed:
             store.forget_failures()
         if verify:
-            lost = [image for image, variants in store.image_variants().items()
-                    if not all(ledger.file_path(store.folder, name).is_file() for name, _, _ in variants)]
+            lost = [
+                image
+                for image, variants in store.image_variants().items()
+                if not all(ledger.file_path(store.folder, name).is_file() for name, _, _ in variants)
+            ]
             with store.transaction():
                 store.forget_images(lost)
         run = MediaRun(store, config.media, clock or ledger.now)
@@ -382,16 +441,25 @@ def fetch_media(pages: list[PageImages], config: Config, input_dir: Path, progre
 
 def describe(report: MediaReport) -> str:
     """A report → one line for the terminal."""
-    return (f"media: {report.images} images in {report.articles} articles: {report.local} stored "
-            f"({report.stored_now} new), {report.failed} given up, {report.waiting} waiting; "
-            f"{report.requests} requests")
+    return (
+        f"media: {report.images} images in {report.articles} articles: {report.local} stored "
+        f"({report.stored_now} new), {report.failed} given up, {report.waiting} waiting; "
+        f"{report.requests} requests"
+    )
 
 
 def report_json(report: MediaReport) -> dict:
     """A report → the --report document."""
-    return {"articles": report.articles, "images": report.images, "local": report.local, "failed": report.failed,
-            "waiting": report.waiting, "stored_now": report.stored_now, "requests": report.requests,
-            "failures": [{"url": url, "reason": reason} for url, reason in report.failures]}
+    return {
+        "articles": report.articles,
+        "images": report.images,
+        "local": report.local,
+        "failed": report.failed,
+        "waiting": report.waiting,
+        "stored_now": report.stored_now,
+        "requests": report.requests,
+        "failures": [{"url": url, "reason": reason} for url, reason in report.failures],
+    }
 
 
 def print_failures(report: MediaReport, limit: int = 20) -> None:
@@ -404,27 +472,43 @@ def print_failures(report: MediaReport, limit: int = 20) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser, default_jobs: int) -> None:
     """The `media` subcommand's own arguments (--input and --config are added by the CLI)."""
-    parser.add_argument("--cache", type=Path, default=None,
-                        help="the build's cache folder, to read cleaned articles from (default: as build's)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="the build's cache folder, to read cleaned articles from (default: as build's)",
+    )
     parser.add_argument("--jobs", type=int, default=default_jobs, help="worker processes for cleaning articles")
-    parser.add_argument("--retry-failed", action="store_true",
-                        help="ask again for every image given up or waiting (after fixing media.referers, say)")
-    parser.add_argument("--verify", action="store_true",
-                        help="check that every stored file is there; fetch again the images whose files are lost")
+    parser.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="ask again for every image given up or waiting (after fixing media.referers, say)",
+    )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="check that every stored file is there; fetch again the images whose files are lost",
+    )
     parser.add_argument("--report", type=Path, default=None, help="write a JSON report of the run here")
     parser.add_argument("--quiet", action="store_true", help="print only problems")
 
 
-def run_media(args: argparse.Namespace, config: Config, progress: Callable[[str], Progress],
-              cache_dir: Path) -> int:
+def run_media(args: argparse.Namespace, config: Config, progress: Callable[[str], Progress], cache_dir: Path) -> int:
     """`newsarchive media`: every article's images into the store → exit 0 (failures are reported, not errors)."""
     from generator.build import load_archive, open_cache
 
     with open_cache(cache_dir) as cache:
         archive, _ = load_archive(args.input, config, cache, args.jobs, progress("Reading articles"))
         pages = archive_pages(args.input, archive.articles, cache.html)
-        report = fetch_media(pages, config, args.input, progress("Fetching images"), prune=True,
-                             retry_failed=args.retry_failed, verify=args.verify)
+        report = fetch_media(
+            pages,
+            config,
+            args.input,
+            progress("Fetching images"),
+            prune=True,
+            retry_failed=args.retry_failed,
+            verify=args.verify,
+        )
     print_failures(report)
     if args.report:
         args.report.write_text(json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -72,14 +72,18 @@ def check_public(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        raise FetchFailed(f"the host {host} cannot be found (DNS). Fix: nothing, if it is gone; it is tried "
-                          "again later", permanent=False) from None
+        raise FetchFailed(
+            f"the host {host} cannot be found (DNS). Fix: nothing, if it is gone; it is tried again later",
+            permanent=False,
+        ) from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
         if not address.is_global:
-            raise FetchFailed(f"the host {host} is on a private or local network ({address}); such addresses "
-                              "are not fetched. Fix: set media.allow_private_hosts = true if you mean it",
-                              permanent=True)
+            raise FetchFailed(
+                f"the host {host} is on a private or local network ({address}); such addresses "
+                "are not fetched. Fix: set media.allow_private_hosts = true if you mean it",
+                permanent=True,
+            )
 
 
 class Fetcher:
@@ -88,9 +92,12 @@ class Fetcher:
     def __init__(self, settings: FetchSettings, transport: httpx.BaseTransport | None = None):
         self.settings = settings
         self.client = httpx.Client(
-            timeout=httpx.Timeout(settings.timeout), follow_redirects=False, transport=transport,
+            timeout=httpx.Timeout(settings.timeout),
+            follow_redirects=False,
+            transport=transport,
             headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=32))
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=32),
+        )
         self._hosts: dict[str, threading.Semaphore] = {}
         self._lock = threading.Lock()
         self.requests = 0  # requests sent so far
@@ -125,11 +132,13 @@ class Fetcher:
                 return body
             url = location
             if url in seen:
-                raise FetchFailed("the server redirects in a loop. Fix: nothing; the image is lost at this address",
-                                  permanent=True)
+                raise FetchFailed(
+                    "the server redirects in a loop. Fix: nothing; the image is lost at this address", permanent=True
+                )
             seen.add(url)
-        raise FetchFailed(f"more than {MAX_REDIRECTS} redirects. Fix: nothing; the image is lost at this address",
-                          permanent=True)
+        raise FetchFailed(
+            f"more than {MAX_REDIRECTS} redirects. Fix: nothing; the image is lost at this address", permanent=True
+        )
 
     def _request(self, url: str, referer: str) -> tuple[bytes, str]:
         """One request → (the body, '') or (b'', the address a redirect points to); FetchFailed on failure."""
@@ -148,14 +157,18 @@ class Fetcher:
                 # The whole download within the timeout, counted from when it may start (not while it waits).
                 return self._read(url, headers, time.monotonic() + timeout)
         except httpx.TimeoutException:
-            raise FetchFailed(f"no answer within {timeout:g} seconds. Fix: it is tried again later; or raise "
-                              "media.timeout", permanent=False) from None
+            raise FetchFailed(
+                f"no answer within {timeout:g} seconds. Fix: it is tried again later; or raise media.timeout",
+                permanent=False,
+            ) from None
         except httpx.TransportError as exc:
-            raise FetchFailed(f"cannot connect ({type(exc).__name__}: {exc}). Fix: it is tried again later",
-                              permanent=False) from None
+            raise FetchFailed(
+                f"cannot connect ({type(exc).__name__}: {exc}). Fix: it is tried again later", permanent=False
+            ) from None
         except httpx.HTTPError as exc:  # a broken answer (bad chunked encoding, bad gzip): try later
-            raise FetchFailed(f"the download failed ({type(exc).__name__}: {exc}). Fix: it is tried again later",
-                              permanent=False) from None
+            raise FetchFailed(
+                f"the download failed ({type(exc).__name__}: {exc}). Fix: it is tried again later", permanent=False
+            ) from None
 
     def _read(self, url: str, headers: dict[str, str], deadline: float) -> tuple[bytes, str]:
         """One request sent → (the body, '') or (b'', where a redirect points); FetchFailed for an answer that
@@ -179,25 +192,34 @@ class Fetcher:
                 if size > self.settings.max_bytes:
                     raise FetchFailed(self._too_big("the download passed"), permanent=True)
                 if time.monotonic() > deadline:
-                    raise FetchFailed(f"the download took longer than {timeout:g} seconds and was stopped. "
-                                      "Fix: it is tried again later; or raise media.timeout", permanent=False)
+                    raise FetchFailed(
+                        f"the download took longer than {timeout:g} seconds and was stopped. "
+                        "Fix: it is tried again later; or raise media.timeout",
+                        permanent=False,
+                    )
                 parts_read.append(chunk)
             return b"".join(parts_read), ""
 
     def _too_big(self, what: str) -> str:
         """Why a download was refused for its size, with the fix."""
-        return (f"{what} more than media.max_bytes ({self.settings.max_bytes:,} bytes). Fix: raise "
-                "media.max_bytes if such images are wanted, then run `newsarchive media --retry-failed`")
+        return (
+            f"{what} more than media.max_bytes ({self.settings.max_bytes:,} bytes). Fix: raise "
+            "media.max_bytes if such images are wanted, then run `newsarchive media --retry-failed`"
+        )
 
     @staticmethod
     def _fail_status(status: int, retry_after: str) -> None:
         """An HTTP status other than 200 or a redirect → FetchFailed, permanent or not."""
         if status in (401, 403):
-            raise FetchFailed(f"HTTP {status}: the server refuses it (often it wants another Referer). Fix: set "
-                              "media.referers for the host, then run `newsarchive media --retry-failed`",
-                              permanent=True)
+            raise FetchFailed(
+                f"HTTP {status}: the server refuses it (often it wants another Referer). Fix: set "
+                "media.referers for the host, then run `newsarchive media --retry-failed`",
+                permanent=True,
+            )
         if status in PERMANENT_STATUS or (400 <= status < 500 and status not in (408, 425, 429)):
             raise FetchFailed(f"HTTP {status}: the image is not at this address", permanent=True)
-        raise FetchFailed(f"HTTP {status}: the server cannot answer now; it is tried again later",
-                          permanent=False, retry_after=_retry_after(retry_after))
-
+        raise FetchFailed(
+            f"HTTP {status}: the server cannot answer now; it is tried again later",
+            permanent=False,
+            retry_after=_retry_after(retry_after),
+        )

@@ -88,8 +88,9 @@ def _flat(frame: Image.Image, keep_alpha: bool) -> Image.Image:
     return white
 
 
-def _encode(frames: list[Image.Image], durations: list[int], loop: int, fmt: str, quality: int,
-            icc: bytes | None) -> tuple[bytes, str]:
+def _encode(
+    frames: list[Image.Image], durations: list[int], loop: int, fmt: str, quality: int, icc: bytes | None
+) -> tuple[bytes, str]:
     """Frames (one, or an animation) → (encoded bytes, extension)."""
     first = frames[0]
     if fmt == "webp" and max(first.size) > WEBP_MAX_SIDE:
@@ -98,8 +99,17 @@ def _encode(frames: list[Image.Image], durations: list[int], loop: int, fmt: str
     extra = {"icc_profile": icc} if icc else {}
     if fmt == "webp":
         if len(frames) > 1:
-            first.save(out, "WEBP", quality=quality, method=4, save_all=True, append_images=frames[1:],
-                       duration=durations, loop=loop, **extra)
+            first.save(
+                out,
+                "WEBP",
+                quality=quality,
+                method=4,
+                save_all=True,
+                append_images=frames[1:],
+                duration=durations,
+                loop=loop,
+                **extra,
+            )
         else:
             first.save(out, "WEBP", quality=quality, method=4, **extra)
         return out.getvalue(), "webp"
@@ -107,8 +117,14 @@ def _encode(frames: list[Image.Image], durations: list[int], loop: int, fmt: str
     return out.getvalue(), "jpg"
 
 
-def encode_image(data: bytes, max_width: int = 1600, small_width: int = 640, fmt: str = "webp",
-                 quality: int = 80, max_pixels: int = 50_000_000) -> Encoded:
+def encode_image(
+    data: bytes,
+    max_width: int = 1600,
+    small_width: int = 640,
+    fmt: str = "webp",
+    quality: int = 80,
+    max_pixels: int = 50_000_000,
+) -> Encoded:
     """Downloaded bytes + the [media] sizes → the verified image's variants; ImageRefused when they are not
     a raster image, are damaged, or hold more than max_pixels."""
     markup = looks_like_markup(data)
@@ -130,8 +146,10 @@ def encode_image(data: bytes, max_width: int = 1600, small_width: int = 640, fmt
         width, height = image.size
         frame_count = min(getattr(image, "n_frames", 1), MAX_FRAMES)
         if width * height * frame_count > max_pixels:
-            raise ImageRefused(f"{width}×{height} pixels × {frame_count} frame(s) is more than media.max_pixels "
-                               f"({max_pixels:,}) allows")
+            raise ImageRefused(
+                f"{width}×{height} pixels × {frame_count} frame(s) is more than media.max_pixels "
+                f"({max_pixels:,}) allows"
+            )
         keep_alpha = fmt == "webp"
         try:
             if frame_count > 1 and fmt == "webp":

@@ -19,7 +19,7 @@ Variants = tuple[tuple[str, ...] | tuple[str, int, int], ...]
 COLUMN_PX = 736  # the article column's width (46rem at 16 px): what `sizes` tells the browser to expect
 ASPECT_TOLERANCE = 0.03  # an article's own width/height are kept when they give the stored image's shape
 # What the cleaner percent-encodes in a Markdown image address (cleaner._MD_URL_ESCAPES; a test keeps them equal).
-MD_URL_ESCAPES = str.maketrans({ch: f"%{ord(ch):02X}" for ch in " \t\n\r()<>\\\"`"})
+MD_URL_ESCAPES = str.maketrans({ch: f"%{ord(ch):02X}" for ch in ' \t\n\r()<>\\"`'})
 _ATTRIBUTE_ORDER = ("src", "srcset", "sizes", "alt", "width", "height")
 
 

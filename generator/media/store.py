@@ -170,16 +170,21 @@ class MediaStore:
         found = {}
         wanted = list(dict.fromkeys(urls))
         for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            rows = self.db.execute(f"SELECT url, state, image, attempts, next_try, reason FROM fetches "
-                                   f"WHERE url IN ({','.join('?' * len(chunk))})", chunk)
+            chunk = wanted[start : start + 500]
+            rows = self.db.execute(
+                f"SELECT url, state, image, attempts, next_try, reason FROM fetches "
+                f"WHERE url IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
             found.update((row[0], Fetch(*row)) for row in rows)
         return found
 
     def record_fetch(self, fetch: Fetch, now: float) -> None:
         """One URL's outcome → the ledger."""
-        self.db.execute("INSERT OR REPLACE INTO fetches VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (fetch.url, fetch.state, fetch.image, fetch.attempts, fetch.next_try, fetch.reason, now))
+        self.db.execute(
+            "INSERT OR REPLACE INTO fetches VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (fetch.url, fetch.state, fetch.image, fetch.attempts, fetch.next_try, fetch.reason, now),
+        )
 
     def forget_failures(self) -> int:
         """Every failed and given-up URL forgotten, so the next run tries them again → how many."""
@@ -187,15 +192,27 @@ class MediaStore:
 
     def image_variants(self) -> dict[str, Variants]:
         """→ every stored image's variants, by image digest."""
-        return {image: tuple(map(tuple, json.loads(variants)))
-                for image, variants in self.db.execute("SELECT image, variants FROM images")}
+        return {
+            image: tuple(map(tuple, json.loads(variants)))
+            for image, variants in self.db.execute("SELECT image, variants FROM images")
+        }
 
-    def record_image(self, image: str, width: int, height: int, source_format: str, source_bytes: int,
-                     stored_bytes: int, variants: Variants) -> None:
+    def record_image(
+        self,
+        image: str,
+        width: int,
+        height: int,
+        source_format: str,
+        source_bytes: int,
+        stored_bytes: int,
+        variants: Variants,
+    ) -> None:
         """A newly stored image (its digest, original size and format, bytes downloaded and stored, variants)
         → the ledger."""
-        self.db.execute("INSERT OR REPLACE INTO images VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (image, width, height, source_format, source_bytes, json.dumps(variants), stored_bytes))
+        self.db.execute(
+            "INSERT OR REPLACE INTO images VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (image, width, height, source_format, source_bytes, json.dumps(variants), stored_bytes),
+        )
 
     def forget_images(self, images: Iterable[str]) -> None:
         """Images whose files are lost → forgotten, with the fetches and addresses that gave them."""
@@ -208,13 +225,16 @@ class MediaStore:
 
     def addresses(self) -> dict[str, tuple[tuple[str, ...], str, str]]:
         """→ every address: (candidates, Referer, image digest or '')."""
-        return {address: (tuple(json.loads(candidates)), referer, image)
-                for address, candidates, referer, image in self.db.execute("SELECT * FROM addresses")}
+        return {
+            address: (tuple(json.loads(candidates)), referer, image)
+            for address, candidates, referer, image in self.db.execute("SELECT * FROM addresses")
+        }
 
     def add_address(self, address: str, candidates: tuple[str, ...], referer: str) -> None:
         """A new address a page shows → the ledger, with the URLs to try for it."""
-        self.db.execute("INSERT OR IGNORE INTO addresses VALUES (?, ?, ?, '')",
-                        (address, json.dumps(candidates), referer))
+        self.db.execute(
+            "INSERT OR IGNORE INTO addresses VALUES (?, ?, ?, '')", (address, json.dumps(candidates), referer)
+        )
 
     def resolve(self, address: str, image: str) -> None:
         """An address → the image one of its candidates gave."""
@@ -222,16 +242,28 @@ class MediaStore:
 
     def articles(self) -> dict[str, tuple[str, tuple[str, ...], str, int]]:
         """→ every article file's (content key, addresses, digest of its stored images, images given up)."""
-        return {file: (key, tuple(json.loads(addresses)), digest, failed)
-                for file, key, addresses, digest, failed in self.db.execute(
-                    "SELECT file, content_key, addresses, digest, failed FROM articles")}
+        return {
+            file: (key, tuple(json.loads(addresses)), digest, failed)
+            for file, key, addresses, digest, failed in self.db.execute(
+                "SELECT file, content_key, addresses, digest, failed FROM articles"
+            )
+        }
 
     def record_article(self, file: str, media: ArticleMedia) -> None:
         """One article's media → the ledger."""
-        self.db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (file, media.content_key, json.dumps(media.addresses, ensure_ascii=False),
-                         json.dumps(media.images, ensure_ascii=False, sort_keys=True), media.digest,
-                         len(media.images), media.failed, len(media.addresses)))
+        self.db.execute(
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                file,
+                media.content_key,
+                json.dumps(media.addresses, ensure_ascii=False),
+                json.dumps(media.images, ensure_ascii=False, sort_keys=True),
+                media.digest,
+                len(media.images),
+                media.failed,
+                len(media.addresses),
+            ),
+        )
 
     def forget_articles(self, files: Iterable[str]) -> None:
         """Article files no longer in the archive → their rows removed."""
@@ -240,7 +272,8 @@ class MediaStore:
     def sizes(self) -> tuple[int, int, int]:
         """→ (images stored, bytes downloaded for them, bytes their variants take)."""
         count, downloaded, stored = self.db.execute(
-            "SELECT count(*), coalesce(sum(bytes), 0), coalesce(sum(stored_bytes), 0) FROM images").fetchone()
+            "SELECT count(*), coalesce(sum(bytes), 0), coalesce(sum(stored_bytes), 0) FROM images"
+        ).fetchone()
         return count, downloaded, stored
 
 
@@ -264,7 +297,9 @@ class MediaIndex:
         self.counts: dict[str, ArticleCounts] = {
             file: ArticleCounts(digest, local, failed, total)
             for file, digest, local, failed, total in self.db.execute(
-                "SELECT file, digest, local, failed, total FROM articles")}
+                "SELECT file, digest, local, failed, total FROM articles"
+            )
+        }
 
     @classmethod
     def open(cls, folder: Path) -> MediaIndex | None:
