@@ -10,8 +10,10 @@ Ledger tables:
 - images: every image kept, by a digest of the bytes downloaded (the same bytes under two URLs are
   one image), with its original size and its variants.
 - addresses: every address a page shows, the URLs tried for it (candidates), and the image it became.
-- articles: per article file, the addresses its page shows and, of those kept, the variants, with a
-  digest of that map (the build's fingerprint of the article's media) and counts of its images.
+- articles: per article file, the digest of its map of stored images (the build's fingerprint of the
+  article's media) and counts of its images; small, as every build reads all of it.
+- article_images: per article file, the addresses its page shows and, of those kept, the variants (the
+  map itself, read when the article's pages are made).
 
 Files are written once, atomically, and never changed, so the site can hard-link them. Only the
 `media` command writes; a build reads (MediaIndex).
@@ -108,8 +110,9 @@ def _connect(path: Path) -> sqlite3.Connection:
             CREATE TABLE IF NOT EXISTS addresses (address TEXT PRIMARY KEY, candidates TEXT NOT NULL,
                 referer TEXT NOT NULL, image TEXT NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS articles (file TEXT PRIMARY KEY, content_key TEXT NOT NULL,
-                addresses TEXT NOT NULL, images TEXT NOT NULL, digest TEXT NOT NULL, local INT NOT NULL,
-                failed INT NOT NULL, total INT NOT NULL) WITHOUT ROWID;
+                digest TEXT NOT NULL, local INT NOT NULL, failed INT NOT NULL, total INT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS article_images (file TEXT PRIMARY KEY, addresses TEXT NOT NULL,
+                images TEXT NOT NULL) WITHOUT ROWID;
             PRAGMA user_version={SCHEMA};
             COMMIT;
         """)
@@ -245,29 +248,30 @@ class MediaStore:
         return {
             file: (key, tuple(json.loads(addresses)), digest, failed)
             for file, key, addresses, digest, failed in self.db.execute(
-                "SELECT file, content_key, addresses, digest, failed FROM articles"
+                "SELECT file, content_key, addresses, digest, failed FROM articles JOIN article_images USING (file)"
             )
         }
 
     def record_article(self, file: str, media: ArticleMedia) -> None:
         """One article's media → the ledger."""
         self.db.execute(
-            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
+            (file, media.content_key, media.digest, len(media.images), media.failed, len(media.addresses)),
+        )
+        self.db.execute(
+            "INSERT OR REPLACE INTO article_images VALUES (?, ?, ?)",
             (
                 file,
-                media.content_key,
-                json.dumps(media.addresses, ensure_ascii=False),
-                json.dumps(media.images, ensure_ascii=False, sort_keys=True),
-                media.digest,
-                len(media.images),
-                media.failed,
-                len(media.addresses),
+                json.dumps(media.addresses, ensure_ascii=False, separators=(",", ":")),
+                json.dumps(media.images, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
             ),
         )
 
     def forget_articles(self, files: Iterable[str]) -> None:
         """Article files no longer in the archive → their rows removed."""
-        self.db.executemany("DELETE FROM articles WHERE file = ?", ((f,) for f in files))
+        files = list(files)
+        for table in ("articles", "article_images"):
+            self.db.executemany(f"DELETE FROM {table} WHERE file = ?", ((f,) for f in files))
 
     def sizes(self) -> tuple[int, int, int]:
         """→ (images stored, bytes downloaded for them, bytes their variants take)."""
@@ -324,7 +328,7 @@ class MediaIndex:
         """An article file → address → the stored variants of each of its images kept."""
         if not self.digest(file):
             return {}
-        row = self.db.execute("SELECT images FROM articles WHERE file = ?", (file,)).fetchone()
+        row = self.db.execute("SELECT images FROM article_images WHERE file = ?", (file,)).fetchone()
         return {address: tuple(map(tuple, variants)) for address, variants in json.loads(row[0]).items()}
 
     def file(self, name: str) -> Path:
