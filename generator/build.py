@@ -62,13 +62,13 @@ class BuildResult:
 def image_counts(archive: Archive, media: MediaIndex, local: bool) -> ImageCounts:
     """The archive + the media store's index (+ whether pages show the stored copies) → ImageCounts."""
     stored = failed = total = unseen = 0
-    counts = media.counts
+    rows = media.rows
     for article in archive.articles:
-        row = counts.get(article.source_file)
+        row = rows.get(article.source_file)
         if row is None:
             unseen += 1
         else:
-            stored, failed, total = stored + row.local, failed + row.failed, total + row.total
+            stored, failed, total = stored + row[2], failed + row[3], total + row[4]
     stored = stored if local else 0
     return ImageCounts(local=stored, remote=total - stored - failed, failed=failed, unseen=unseen)
 

@@ -401,8 +401,9 @@ class SiteRenderer:
             # and older links), and each article's neighbours from the same publisher.
             run = articles[start:end]
             values = {"newer": articles[max(start - 1, 0):start], "articles": run, "older": articles[end:end + 1],
-                      "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__, map(id, run)))),
-                      "media": list(map(self.media_digest, run))}
+                      "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__, map(id, run))))}
+            if self.media is not None:  # the digests of the articles' stored images
+                values["media"] = list(map(self.media_digest, run))
             return PlannedGroup(folder, fingerprint(self.site_fingerprint, f"article pages\0{folder}", values,
                                                     self.marks), functools.partial(pages, start, end))
 

@@ -273,7 +273,10 @@ class MediaRun:
         jobs = []
         for address in open_addresses:
             tried, referer, _ = addresses[address]
-            jobs.append(Job(address, tried, referer, {url: known[url] for url in tried if url in known}))
+            mine = {url: known[url] for url in tried if url in known}
+            # Only addresses with something to do: a URL never asked, one due again, or one stored already.
+            if any(url not in mine or mine[url].due(now) or mine[url].state == STORED for url in tried):
+                jobs.append(Job(address, tried, referer, mine))
         resolved_now: dict[str, str] = {}
         failures: list[tuple[str, str]] = []
         requests_before = self.fetcher.requests

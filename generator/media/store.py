@@ -281,16 +281,6 @@ class MediaStore:
         return count, downloaded, stored
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleCounts:
-    """How many of an article's images a build shows from the store."""
-
-    digest: str  # images_digest of its stored images ('' when none)
-    local: int  # images stored
-    failed: int  # images given up
-    total: int  # images its page shows (when the ledger last read it)
-
-
 class MediaIndex:
     """The store as a build reads it: per article file, the digest of its stored images (at once, for
     fingerprints) and the images themselves (when its pages are planned). Never writes."""
@@ -298,12 +288,10 @@ class MediaIndex:
     def __init__(self, folder: Path):
         self.folder = folder
         self.db = sqlite3.connect(f"file:{folder / LEDGER}?mode=ro", uri=True, timeout=60, check_same_thread=False)
-        self.counts: dict[str, ArticleCounts] = {
-            file: ArticleCounts(digest, local, failed, total)
-            for file, digest, local, failed, total in self.db.execute(
-                "SELECT file, digest, local, failed, total FROM articles"
-            )
-        }
+        # Every article file's row as SQLite gives it, (file, digest of its stored images, images stored,
+        # given up, shown): no object made per row, as every build reads them all (0.1 s at 100,000 articles).
+        rows = self.db.execute("SELECT file, digest, local, failed, total FROM articles").fetchall()
+        self.rows: dict[str, tuple[str, str, int, int, int]] = {row[0]: row for row in rows}
 
     @classmethod
     def open(cls, folder: Path) -> MediaIndex | None:
@@ -321,8 +309,8 @@ class MediaIndex:
 
     def digest(self, file: str) -> str:
         """An article file → the digest of its stored images ('' when none)."""
-        counts = self.counts.get(file)
-        return counts.digest if counts else ""
+        row = self.rows.get(file)
+        return row[1] if row else ""
 
     def images(self, file: str) -> dict[str, Variants]:
         """An article file → address → the stored variants of each of its images kept."""
