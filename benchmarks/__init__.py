@@ -1,1 +1,1 @@
-"""Benchmark of newsarchive against Hugo and Pelican (DESIGN §7): run.py, see README.md."""
+"""Benchmark of newsarchive against Hugo and Pelican (docs/design.md §7): run.py, see README.md."""

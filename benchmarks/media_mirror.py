@@ -39,9 +39,11 @@ from PIL import Image, ImageFilter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.build import build, load_archive, open_cache  # noqa: E402
+from generator.commands.build import build, load_archive, open_cache  # noqa: E402
+from generator.commands.fetch import USER_AGENT  # noqa: E402
+from generator.commands.media import archive_pages  # noqa: E402
 from generator.config import parse_config  # noqa: E402
-from generator.media.command import MediaRun, archive_pages  # noqa: E402
+from generator.media.run import MediaRun  # noqa: E402
 from generator.media.store import MediaStore  # noqa: E402
 
 POSTS = ROOT.parent / "shared" / "realdata" / "_posts"
@@ -199,7 +201,7 @@ def media_run(archive: Path, mirror: Mirror, store_dir: Path) -> tuple[object, f
         loaded, _ = load_archive(archive, config, cache, jobs=2)
         pages = archive_pages(archive, loaded.articles, cache.html)
         store = MediaStore(store_dir)
-        run = MediaRun(store, config.media, transport=mirror.transport())
+        run = MediaRun(store, config.media, USER_AGENT, transport=mirror.transport())
         started = time.perf_counter()
         report = run.run(pages, prune=True)
         seconds = time.perf_counter() - started

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time newsarchive against Hugo and Pelican on the shared benchmark corpus (DESIGN §7). See benchmarks/README.md.
+"""Time newsarchive against Hugo and Pelican on the benchmark corpus (docs/design.md §7). See benchmarks/README.md.
 
     .venv/bin/python benchmarks/run.py [--sizes 1000,10000,100000] [--tools newsarchive,hugo,pelican]
                                        [--repeats 3] [--work /dev/shm/newsarchive-bench] [--json FILE]
@@ -602,7 +602,7 @@ def report(machine: dict, cells: dict, sizes: list[int], tools: list[str], skipp
                         ratio(na["peak_bytes"], p["peak_bytes"]) if ok else "–"]
             out.append("| " + " | ".join(row) + " |")
         out.append("")
-    out.append("## DESIGN §7 targets")
+    out.append("## docs/design.md §7 targets")
     out.append("")
     out += target_lines(cells, sizes)
     notes = []

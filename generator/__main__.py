@@ -1,5 +1,5 @@
 """`python -m generator …` is the same as the `newsarchive` command."""
 
-from generator.cli import run
+from generator.commands.cli import run
 
 run()

@@ -12,13 +12,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from generator.xmltext import strip_illegal
+from generator.errors import ConfigError
+from generator.text import strip_illegal
 
 DEFAULT_BASE_URL = "http://localhost:8000/"
-
-
-class ConfigError(Exception):
-    """The config file is unreadable or does not fit the schema; the message says how to fix it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from generator.paths import month_folder, tag_folder
+
 Severity = Literal["error", "warning"]
 
 
@@ -24,14 +26,6 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.severity}: {self.message}. Fix: {self.hint}"
-
-
-class ArticleError(Exception):
-    """A file that cannot become an article; carries the Problem that explains why."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(str(problem))
-        self.problem = problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +70,7 @@ class Content:
 
     html: str  # sanitized HTML body, safe to place in a page unescaped
     markdown: str  # Markdown of the sanitized body
-    search_text: str  # title, publisher, author and text, Chinese split into words (generator.words)
+    search_text: str  # title, publisher, author and text, Chinese split into words (generator.article.words)
 
 
 @dataclass(frozen=True)  # no slots: unpickling from the cache is several times faster
@@ -141,7 +135,7 @@ class Article:
     content_key: str
     tags: tuple[str, ...] = ()  # tags, best first (filled by the tagging stage)
     # Tag candidates found in this article alone; per-article work
-    # (generator.tags.extract_candidates), scored across the archive later.
+    # (generator.article.tags.extract_candidates), scored across the archive later.
     tag_candidates: TagCandidates = TagCandidates()
 
 
@@ -171,7 +165,7 @@ class Month:
     @property
     def path(self) -> str:
         """Site-relative folder of this month's page."""
-        return f"archive/{self.year:04d}/{self.month:02d}/"
+        return month_folder(self.year, self.month)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +187,7 @@ class TagIndex:
     @property
     def path(self) -> str:
         """Site-relative folder of this tag's page."""
-        return f"tags/{self.segment}/"
+        return tag_folder(self.segment)
 
 
 @dataclass(frozen=True, slots=True)

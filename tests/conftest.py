@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from generator.build import BuildResult, build
+from generator.commands.build import BuildResult, build
 from generator.config import Config, parse_config
 
 ROOT = Path(__file__).parent.parent

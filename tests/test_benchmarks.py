@@ -15,7 +15,7 @@ import pytest
 
 from benchmarks import convert
 from benchmarks.measure import run_measured
-from generator.reader import parse_article
+from generator.article.reader import parse_article
 
 ARTICLE_ID = "000042_0123456789abcdef"
 TITLE = '普京 "访问" <平壤> & [更多]'

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from generator import gather as gather_stage
-from generator.build import open_cache
-from generator.cache import RACY_NS, SCHEMA, Cache, bucket_of
+from generator.archive.tagging import MonthTags
+from generator.cache import gather as gather_stage
+from generator.cache.gather import gather
+from generator.cache.store import RACY_NS, SCHEMA, Cache, bucket_of
+from generator.commands.build import open_cache
 from generator.config import Config
-from generator.gather import gather
 from generator.models import Processed
-from generator.tagging import MonthTags
 from tests.messy import messy_archive, write_archive
 
 

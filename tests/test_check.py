@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli
+from generator.commands import cli
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"

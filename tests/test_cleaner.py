@@ -16,8 +16,8 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.cleaner import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, MAX_DEPTH, clean_body
-from generator.reader import parse_article
+from generator.article.cleaner import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, MAX_DEPTH, clean_body
+from generator.article.reader import parse_article
 from tests.strategies import nested_html
 
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -232,7 +232,7 @@ def test_cleaned_html_is_always_allow_listed(html: str) -> None:
 def test_the_cleaners_own_html_writer_gives_what_beautiful_soups_gives(html: str) -> None:
     from bs4.element import Tag
 
-    from generator.cleaner import _Tag, inner_html, sanitize
+    from generator.article.cleaner import _Tag, inner_html, sanitize
 
     root = BeautifulSoup(sanitize(html, BASE), "lxml", element_classes={Tag: _Tag}).body
     if root is not None:
@@ -244,7 +244,7 @@ def test_the_cleaners_own_html_writer_gives_what_beautiful_soups_gives(html: str
 def test_the_cleaners_own_parent_lookup_finds_what_beautiful_soup_finds(html: str) -> None:
     from bs4.element import PageElement, Tag
 
-    from generator.cleaner import _parent_named, _Tag
+    from generator.article.cleaner import _parent_named, _Tag
 
     soup = BeautifulSoup(html, "lxml", element_classes={Tag: _Tag})
     for node in soup.descendants:

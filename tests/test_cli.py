@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildResult
-from generator.cli import main
-from generator.config import ConfigError, parse_config
+from generator.commands.build import BuildResult
+from generator.commands.cli import main
+from generator.config import parse_config
+from generator.errors import ConfigError
 
 from .conftest import ROOT, SEEDS
 

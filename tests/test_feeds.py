@@ -19,9 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from generator.build import CACHE_FILE, BuildResult, build, load_archive
+from generator.commands.build import CACHE_FILE, BuildResult, build, load_archive
 from generator.config import Config, parse_config
-from generator.feeds import KEPT_MONTHS, FeedSpec, KeptEntries, atom_feed
+from generator.site.feeds import KEPT_MONTHS, FeedSpec, KeptEntries, atom_feed
 
 from .conftest import SEEDS, site_snapshot
 

@@ -26,14 +26,16 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from generator.cleaner import clean_body
+from generator.archive.tagging import assign_tags, tag_segments
+from generator.article.cleaner import clean_body
+from generator.article.enrich import process
+from generator.article.identity import SLUG_MAX, article_slug, normalize_url
+from generator.article.reader import EARLIEST_MS, LATEST_MS, parse_article
+from generator.article.tags import clean_name, extract_candidates
 from generator.config import Config, TagsConfig
-from generator.enrich import process
-from generator.models import ArticleError, RawArticle
-from generator.reader import EARLIEST_MS, LATEST_MS, parse_article
-from generator.tagging import assign_tags, tag_segments
-from generator.tags import clean_name, extract_candidates
-from generator.urls import SLUG_MAX, article_slug, is_windows_reserved, normalize_url
+from generator.errors import ArticleError
+from generator.models import RawArticle
+from generator.paths import is_windows_reserved
 from tests.strategies import nested_html
 
 from .test_xss import audit, audit_fragment

@@ -10,7 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
-from generator.build import BuildResult
+from generator.commands.build import BuildResult
 
 GOLDEN = Path(__file__).parent / "golden" / "site"
 # Pagefind's index is a binary made by a pinned tool, not by our templates: tests/test_search.py checks it.

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import cli, importer
-from generator.build import build
+from generator.article.reader import parse_article, parse_title_line, read_folder
+from generator.commands import cli, importer
+from generator.commands.build import build
+from generator.commands.fetch import USER_AGENT
 from generator.config import Config
-from generator.fetch import USER_AGENT
-from generator.reader import parse_article, parse_title_line, read_folder
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 RSS = FEEDS / "rss2.xml"

@@ -25,14 +25,16 @@ from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import archive as archive_stage
-from generator import render, tagging, taxonomy
-from generator.build import CACHE_FILE, COMPILED_TEMPLATES, build
-from generator.cache import ARTICLE_CONFIG_FIELDS
+from generator.archive import assemble as archive_stage
+from generator.archive import tagging
+from generator.article.enrich import process
+from generator.article.reader import parse_article
+from generator.cache.store import ARTICLE_CONFIG_FIELDS
+from generator.commands.build import CACHE_FILE, COMPILED_TEMPLATES, build
 from generator.config import Config, MediaConfig, parse_config
-from generator.enrich import process
-from generator.reader import parse_article
-from generator.writer import WriteError, _write_atomically, _write_into_generation, output_lock
+from generator.errors import WriteError
+from generator.output.writer import _write_atomically, _write_into_generation, output_lock
+from generator.site import render, taxonomy
 from tests.conftest import SEEDS, TEST_CONFIG_TOML, site_snapshot
 from tests.messy import messy_archive, write_archive
 
@@ -352,7 +354,7 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_site(archive: Path, tmp_
 
 def test_a_new_article_changes_only_its_months_sitemap_part_and_its_own_year_pages(
         archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import render, taxonomy
+    from generator.site import render, taxonomy
 
     monkeypatch.setattr(render, "SITEMAP_MAX_URLS", 3)
     monkeypatch.setattr(taxonomy, "YEAR_SPLIT", 2)
@@ -396,7 +398,7 @@ def test_a_build_leaves_garbage_collection_as_it_found_it(tmp_path: Path) -> Non
 def test_articles_are_processed_with_the_garbage_collector_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The build pauses the collector, but cleaning makes cyclic garbage (parsed trees): processing in
     the build's own process and in forked workers (which inherit the pause) collects it."""
-    from generator import gather
+    from generator.cache import gather
 
     seen = []
     real = gather.process_file
@@ -420,7 +422,7 @@ def test_articles_are_processed_with_the_garbage_collector_on(tmp_path: Path, mo
 def test_with_a_large_archive_loaded_even_one_new_file_is_processed_in_a_worker(
         archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     """So the libraries' dictionaries it loads are freed with the worker, not kept while rendering."""
-    from generator import gather
+    from generator.cache import gather
 
     pids = tmp_path / "pids"
     real = gather._process_path
@@ -444,8 +446,8 @@ def test_with_a_large_archive_loaded_even_one_new_file_is_processed_in_a_worker(
 def test_a_new_file_is_processed_while_the_stored_outcomes_load(
         archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     """Its worker starts first: loading 100,000 stored outcomes takes a second and a half."""
-    from generator import gather
-    from generator.cache import Cache
+    from generator.cache import gather
+    from generator.cache.store import Cache
 
     build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache", jobs=2)
     done = tmp_path / "processed"
@@ -476,8 +478,8 @@ def test_a_new_file_is_processed_while_the_stored_outcomes_load(
 
 def test_when_loading_the_stored_outcomes_fails_the_workers_stop_instead_of_processing_everything(
         archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import gather
-    from generator.cache import Cache
+    from generator.cache import gather
+    from generator.cache.store import Cache
 
     build(archive, tmp_path / "site", config, cache_dir=tmp_path / "cache", jobs=2)
     for n in range(300):
@@ -505,7 +507,7 @@ def test_the_spare_generations_manifest_is_forgotten_folder_by_folder_as_the_bui
         archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     """At 100,000 articles it is a third manifest of 200,000 files: held to the end of a full re-render,
     it was ~40 MB of the peak."""
-    from generator import writer
+    from generator.output import writer
 
     for title in ("one", "two"):  # two generations, each with a manifest
         build(archive, tmp_path / "site", dataclasses.replace(config, title=title), cache_dir=tmp_path / "cache")
@@ -537,8 +539,8 @@ def test_year_runs_by_bisection_match_grouping_every_article(moments: list[datet
 
 def test_when_memory_is_tight_the_monthly_archive_feeds_come_first_and_the_site_is_the_same(
         archive: Path, tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import build as build_module
-    from generator import search
+    from generator.commands import build as build_module
+    from generator.search import shards as search
 
     orders: list[list[str]] = []
     real_prepare = build_module.prepare
@@ -577,7 +579,7 @@ def test_when_memory_is_tight_the_monthly_archive_feeds_come_first_and_the_site_
 
 
 RELEASE_SCRIPT = """
-from generator.build import release_free_memory
+from generator.commands.build import release_free_memory
 def rss_mb():
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) // 1024

@@ -17,12 +17,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from generator.build import BuildResult, build
-from generator.cli import _progress, main
-from generator.config import ConfigError, parse_config
-from generator.media.command import MediaRun, archive_pages, fetch_media
+from generator.commands.build import BuildResult, build
+from generator.commands.cli import _progress, main
+from generator.commands.fetch import USER_AGENT
+from generator.commands.media import archive_pages
+from generator.config import parse_config
+from generator.errors import ConfigError, WriteError
+from generator.media.run import MediaRun, fetch_media
 from generator.media.store import FAILED, GONE, STORED, MediaStore, store_folder
-from generator.render import site_fingerprint
+from generator.site.render import site_fingerprint
 from tests.media_server import ARTICLE_URL, ImageServer, image_server
 
 FIXTURES = Path(__file__).parent / "fixtures" / "media"
@@ -47,13 +50,22 @@ def write_archive(folder: Path, server: ImageServer, names: tuple[str, ...] = AL
 
 def fetch(archive: Path, toml: str = MEDIA_TOML, clock=None, **options):
     """The archive's images → its store (as `newsarchive media` does) → the report."""
-    from generator.build import load_archive, open_cache
+    from generator.commands.build import load_archive, open_cache
 
     config = parse_config(toml)
     with open_cache(None) as cache:
         loaded, _ = load_archive(archive, config, cache)
         pages = archive_pages(archive, loaded.articles, cache.html)
-        return fetch_media(pages, config, archive, lambda items, total: items, prune=True, clock=clock, **options)
+        return fetch_media(
+            pages,
+            config,
+            archive,
+            lambda items, total: items,
+            prune=True,
+            user_agent=USER_AGENT,
+            clock=clock,
+            **options,
+        )
 
 
 def ledger(archive: Path) -> sqlite3.Connection:
@@ -366,8 +378,6 @@ def test_publish_original_and_media_base_url(fetched: Fetched, tmp_path: Path) -
 
 
 def test_a_lost_store_file_is_an_error_that_says_the_fix(fetched: Fetched, tmp_path: Path) -> None:
-    from generator.writer import WriteError
-
     archive = tmp_path / "archive"
     shutil.copytree(fetched.archive, archive)
     shutil.copytree(fetched.archive.parent / "media", tmp_path / "media")
@@ -432,11 +442,14 @@ def test_media_run_records_each_url_once_when_two_addresses_share_it(tmp_path: P
 
 
 def test_media_run_is_importable_without_the_network_libraries() -> None:
-    """Every command loads generator.media.command; httpx and Pillow wait for a run that needs them."""
+    """Every command loads generator.commands.media; httpx and Pillow wait for a run that needs them."""
     import subprocess
 
-    code = "import sys, generator.cli, generator.build; print([m for m in ('httpx', 'PIL') if m in sys.modules])"
+    code = (
+        "import sys, generator.commands.cli, generator.commands.build; "
+        "print([m for m in ('httpx', 'PIL') if m in sys.modules])"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
-    assert MediaRun.__module__ == "generator.media.command"
+    assert MediaRun.__module__ == "generator.media.run"
     assert MediaStore.__module__ == "generator.media.store"

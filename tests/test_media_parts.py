@@ -1,5 +1,5 @@
 """The media store's pure parts: image addresses and proxies, image verification and encoding, the page
-rewrite, the Internet Archive link, and the fingerprint of subpackage code."""
+rewrite, the Internet Archive link, and which fingerprints the media code is part of."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from generator.cleaner import _MD_URL_ESCAPES, clean_body
-from generator.fingerprint import imported_modules
+from generator.article.cleaner import _MD_URL_ESCAPES, clean_body
 from generator.media.addresses import (
     MAX_CANDIDATES,
     candidates,
@@ -23,7 +22,8 @@ from generator.media.addresses import (
 )
 from generator.media.images import ImageRefused, encode_image
 from generator.media.rewrite import MD_URL_ESCAPES, rewrite_html, rewrite_markdown
-from generator.original import wayback_url
+from generator.paths import wayback_url
+from generator.sourcecode import imported_modules
 from tests.media_server import HTML_PAGE, SVG_WITH_SCRIPT, bomb_png, image_bytes
 
 # --- addresses ---------------------------------------------------------------------------------------
@@ -247,7 +247,7 @@ def test_the_internet_archive_link_uses_the_capture_time_in_utc() -> None:
 
 
 def test_an_article_without_url_has_no_internet_archive_link(tmp_path: Path) -> None:
-    from generator.build import build
+    from generator.commands.build import build
     from generator.config import parse_config
 
     (tmp_path / "in").mkdir()
@@ -259,32 +259,14 @@ def test_an_article_without_url_has_no_internet_archive_link(tmp_path: Path) -> 
     assert "web.archive.org" not in page.read_text(encoding="utf-8")
 
 
-# --- fingerprints of subpackage code ---------------------------------------------------------------
-
-
-def test_modules_of_subpackages_count_when_imported(tmp_path, monkeypatch) -> None:
-    from generator import fingerprint
-
-    (tmp_path / "sub").mkdir()
-    sources = {
-        "root.py": "from generator.sub.leaf import thing\nfrom generator.sub import (\n    other,\n)\n",
-        "sub/__init__.py": "",
-        "sub/leaf.py": "import generator.plain\n",
-        "sub/other.py": "",
-        "sub/unused.py": "",
-        "plain.py": "",
-    }
-    for name, text in sources.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    monkeypatch.setattr(fingerprint, "PACKAGE", tmp_path)
-    assert imported_modules(["root"]) == {"root", "sub", "sub.leaf", "sub.other", "plain"}
+# --- fingerprints ---------------------------------------------------------------
 
 
 def test_page_code_covers_the_media_rewrite_and_article_code_does_not() -> None:
-    from generator.cache import ARTICLE_MODULES
-    from generator.render import PAGE_MODULES
+    from generator.cache.store import ARTICLE_MODULES
+    from generator.site.render import PAGE_MODULES
 
-    assert {"media", "media.rewrite", "media.store", "media.addresses", "original"} <= imported_modules(
-        PAGE_MODULES, leave_out=("writer",)
-    )
+    page_code = imported_modules(PAGE_MODULES, leave_out=("output.writer",))
+    assert {"media", "media.rewrite", "media.store", "media.addresses", "paths"} <= page_code
+    assert not page_code & {"media.run", "media.fetcher", "media.images"}  # downloading changes no page
     assert not {m for m in imported_modules(ARTICLE_MODULES) if m.startswith("media")}

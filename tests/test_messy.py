@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from generator.cli import main
+from generator.commands.cli import main
 
 from .messy import messy_archive, write_archive
 

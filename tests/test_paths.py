@@ -1,4 +1,5 @@
-"""Output paths: titles, URLs, tags and source names built to escape the output folder or to collide.
+"""Output paths (generator.paths): path-safe segments, relative links, and titles, URLs, tags and source
+names built to escape the output folder or to collide.
 
 Every output path must stay inside the output folder and be a valid, distinct file name on
 every common file system: no `..`, no absolute or drive paths, no backslash, NUL or other
@@ -16,17 +17,18 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from generator.build import BuildResult, build
+from generator.archive.tagging import segment_key, tag_segments
+from generator.article.identity import article_slug
+from generator.article.tags import clean_name
+from generator.commands.build import BuildResult, build
 from generator.config import parse_config
-from generator.search import STAMP
-from generator.tagging import segment_key, tag_segments
-from generator.tags import clean_name
-from generator.urls import article_slug, is_windows_reserved, safe_segment
-from generator.writer import lock_file
-from generator.xmltext import strip_illegal
+from generator.output.writer import lock_file
+from generator.paths import _relative_path, is_windows_reserved, links_from, relative_url, safe_segment
+from generator.search.pagefind import STAMP
+from generator.text import strip_illegal
 
 from .conftest import TEST_CONFIG_TOML
 
@@ -182,3 +184,54 @@ def test_every_output_path_is_inside_distinct_and_valid(hostile_build: tuple[Pat
         folded = [fold(p) for p in paths]
         clashes = {p for p in folded if folded.count(p) > 1}
         assert not clashes, (fold, clashes)
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../etc", "a/b", "a\\b", "%2e%2e", "nul\x00name", "CON", "con.txt",
+                                  "x" * 300, "😀" * 100, "\u202eevil", "  ", ""])
+def test_safe_segment_stays_in_its_folder(name: str) -> None:
+    segment = safe_segment(name)
+    assert segment and segment not in (".", "..") and not segment.startswith(".")
+    assert "/" not in segment and "\\" not in segment and "\x00" not in segment and "%" not in segment
+    assert len(segment.encode("utf-8")) <= 200
+    assert posixpath.normpath(posixpath.join("tags", segment)).startswith("tags/")
+
+
+def test_safe_segment_keeps_chinese() -> None:
+    assert safe_segment("普京") == "普京"
+    assert safe_segment("美国之音 VOA") == "美国之音-VOA"
+
+
+@given(st.text(max_size=400))
+def test_safe_segment_property(name: str) -> None:
+    segment = safe_segment(name)
+    assert segment and not segment.startswith(".")
+    assert not set(segment) & set('/\\?#%:*"<>|\x00')
+    assert posixpath.normpath(posixpath.join("tags", segment, "index.html")).startswith("tags/")
+
+
+@pytest.mark.parametrize(("page", "target", "link"), [
+    ("index.html", "archive/", "archive/index.html"),
+    ("archive/2024/06/index.html", "", "../../../index.html"),
+    ("articles/2024/06/08/s/index.html", "articles/2024/06/18/t/", "../../18/t/index.html"),
+    ("articles/2024/06/08/s/index.html", "feed.xml", "../../../../../feed.xml"),
+    ("tags/普京/index.html", "tags/金正恩/", "../%E9%87%91%E6%AD%A3%E6%81%A9/index.html"),
+])
+def test_relative_url(page: str, target: str, link: str) -> None:
+    assert relative_url(page, target) == link
+
+
+_SEGMENTS = st.lists(st.sampled_from(["a", "b", "articles", "2024", "06", "tags", "普京", "index.html"]), max_size=5)
+
+
+@given(_SEGMENTS, _SEGMENTS.filter(bool))
+def test_relative_links_agree_with_relpath(folder: list[str], target: list[str]) -> None:
+    start, path = "/".join(folder), "/".join(target)
+    assume(path != start and not start.startswith(path + "/"))  # a file cannot be a folder of the page
+    assert _relative_path(start, path) == posixpath.relpath(path, start or ".")
+
+
+@given(_SEGMENTS, _SEGMENTS, st.sampled_from(["", "/"]))
+def test_a_pages_link_maker_links_as_relative_url_does(folder: list[str], target: list[str], end: str) -> None:
+
+    page, path = "/".join([*folder, "index.html"]), "/".join(target) + end
+    assert links_from(page)(path) == relative_url(page, path)

@@ -1,4 +1,4 @@
-"""Reader: every input variant of DESIGN §1 reads correctly; every broken file fails with a useful message."""
+"""Reader: every input variant of docs/design.md §1 reads correctly; every broken file fails with a useful message."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from generator.models import ArticleError, RawArticle
-from generator.reader import parse_article, parse_title_line, read_folder
+from generator.article.reader import parse_article, parse_title_line, read_folder
+from generator.errors import ArticleError
+from generator.models import RawArticle
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = Path(__file__).parent.parent / "seeds"

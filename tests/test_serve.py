@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli, enrich, serve
-from generator.importer import Item, format_article
-from generator.render import TEMPLATES_DIR
+from generator.article import enrich
+from generator.commands import cli, serve
+from generator.commands.importer import Item, format_article
+from generator.site.render import TEMPLATES_DIR
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 
@@ -111,12 +112,14 @@ def test_broken_article_is_printed_and_the_server_keeps_running(running: Running
 
 def test_failed_rebuild_keeps_the_last_good_site(running: Running) -> None:
     before = running.page()[1]
-    failures = lambda: sum("the last good site is still served" in line for line in running.lines)  # noqa: E731
+    failures = lambda: sum("last good site is still served" in line for line in running.lines)  # noqa: E731
     # robots.txt renders after the front page: a rebuild that wrote as it rendered would
     # already have replaced index.html with the new title when the template fails.
     robots = (running.templates / "robots.txt").read_text(encoding="utf-8")
     (running.templates / "robots.txt").write_text(robots + "{% if %}", encoding="utf-8")
     wait_for(lambda: failures() == 1, "the rebuild failure")
+    # A message naming the template and its line, not a traceback.
+    assert running.logged("error: template robots.txt, line ") and not running.logged("Traceback")
     running.config.write_text('title = "不该出现的标题"\n', encoding="utf-8")
     wait_for(lambda: failures() == 2, "the second rebuild failure")
     assert running.preview.build_number == 1

@@ -1,4 +1,4 @@
-"""The clean stage's parser (generator.soup) gives Beautiful Soup's own tree, field for field."""
+"""The clean stage's parser (generator.article.soup) gives Beautiful Soup's own tree, field for field."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generator import soup
-from generator.cleaner import _Tag, sanitize
+from generator.article import soup
+from generator.article.cleaner import _Tag, sanitize
 from tests.strategies import nested_html
 
 LINKS = ("parent", "previous_element", "next_element", "previous_sibling", "next_sibling")
@@ -47,7 +47,7 @@ def assert_same_tree(expected: BeautifulSoup, actual: BeautifulSoup) -> None:
 
 
 def beautiful_soups(html: str) -> BeautifulSoup:
-    """HTML → Beautiful Soup's own parse, as the cleaner made it before generator.soup."""
+    """HTML → Beautiful Soup's own parse, as the cleaner made it before generator.article.soup."""
     return BeautifulSoup(html, "lxml", element_classes={Tag: _Tag})
 
 

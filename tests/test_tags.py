@@ -16,15 +16,15 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import taxonomy
-from generator.build import BuildResult, build, load_archive
+from generator.archive.tagging import assign_tags, segment_key, tag_by_month, tag_segments
+from generator.article.enrich import process
+from generator.article.reader import parse_article
+from generator.article.tags import extract_candidates, fold, nfkc
+from generator.commands.build import BuildResult, build, load_archive
 from generator.config import Config, parse_config
-from generator.enrich import process
 from generator.models import Article
-from generator.reader import parse_article
-from generator.tagging import assign_tags, segment_key, tag_by_month, tag_segments
-from generator.tags import extract_candidates, fold, nfkc
-from generator.writer import check_relative_path, lock_file, state_folder
+from generator.output.writer import check_relative_path, lock_file, state_folder
+from generator.site import taxonomy
 
 from .conftest import SEEDS, TEST_CONFIG_TOML
 

@@ -22,8 +22,8 @@ import pytest
 from lxml import etree
 from markdown_it import MarkdownIt
 
-from generator.build import BuildResult
-from generator.cleaner import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, clean_body
+from generator.article.cleaner import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, clean_body
+from generator.commands.build import BuildResult
 from generator.config import parse_config
 from generator.models import Article
 

@@ -1,4 +1,4 @@
-"""Make generator/data/zh_idf.tsv, the background IDF for Chinese tags (run once, by hand).
+"""Make generator/article/data/zh_idf.tsv, the background IDF for Chinese tags (run once, by hand).
 
     pip install jieba rjieba
     python tools/make_tag_idf.py PATH/TO/site-packages/jieba/analyse/idf.txt
@@ -20,7 +20,7 @@ import rjieba
 
 PROPER = {"nr", "nrt", "nrfg", "ns", "nt", "nz"}
 CUTOFF = 10.5
-OUT = Path(__file__).resolve().parent.parent / "generator" / "data" / "zh_idf.tsv"
+OUT = Path(__file__).resolve().parent.parent / "generator" / "article" / "data" / "zh_idf.tsv"
 
 
 def main(idf_txt: str) -> None:

@@ -3,7 +3,7 @@
 httpx, one client shared by a pool of threads: connections are kept alive and reused (a news site's
 images come from a handful of hosts, and urllib opens a new connection, with a new TLS handshake, for
 every request), and a response is read as a stream, so a download stops as soon as it passes the
-size cap or the deadline. Politeness as generator.fetch has it for feeds: the same User-Agent, a
+size cap or the deadline. Politeness as `import` has it for feeds (generator.commands.fetch): the same User-Agent, a
 timeout for the whole download, a size cap; plus at most `per_host` requests at once to one host,
 the article's URL as Referer (or the one configured for the host), redirects followed by hand (at
 most MAX_REDIRECTS, a loop stopped at once). Addresses on loopback, private or link-local networks
@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from generator.fetch import USER_AGENT
+from generator.errors import FetchError
 
 MAX_REDIRECTS = 5
 ACCEPT = "image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8,*/*;q=0.1"
@@ -35,8 +35,8 @@ _CHUNK = 64 * 1024
 PERMANENT_STATUS = frozenset({400, 401, 403, 404, 405, 406, 410, 414, 451, 501})
 
 
-class FetchFailed(Exception):
-    """A URL that gave no image; the message says why and what to try."""
+class FetchFailed(FetchError):
+    """A URL that gave no image; the message says why and what to try (caught by the run, kept in the ledger)."""
 
     def __init__(self, reason: str, permanent: bool, retry_after: float = 0.0):
         super().__init__(reason)
@@ -49,6 +49,7 @@ class FetchFailed(Exception):
 class FetchSettings:
     """How images are downloaded (from the [media] config)."""
 
+    user_agent: str  # the User-Agent sent (the one `import` sends for feeds)
     timeout: float = 20.0  # seconds to wait for a server, and for a whole download
     max_bytes: int = 20 * 1024 * 1024  # a larger download is stopped and refused
     per_host: int = 2  # requests at once to one host
@@ -95,7 +96,7 @@ class Fetcher:
             timeout=httpx.Timeout(settings.timeout),
             follow_redirects=False,
             transport=transport,
-            headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+            headers={"User-Agent": settings.user_agent, "Accept": ACCEPT},
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=32),
         )
         self._hosts: dict[str, threading.Semaphore] = {}

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
+from generator.errors import FetchError
+
 # Decoders tried, by Pillow's names: what browsers show (JPEG's opens a phone's MPO too).
 RASTER_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF")
 WEBP_MAX_SIDE = 16383  # libwebp's limit; a taller image (a long infographic) is stored as JPEG
 MAX_FRAMES = 1000  # frames of an animation kept at most
 
 
-class ImageRefused(Exception):
+class ImageRefused(FetchError):
     """Downloaded bytes that are not an image to keep; the message says what they are instead."""
 
 

@@ -76,11 +76,3 @@ def rewrite_markdown(markdown: str, images: Mapping[str, Variants], link: Callab
         target = link(str(variants[0][0])).translate(MD_URL_ESCAPES)
         markdown = markdown.replace(f"]({escaped})", f"]({target})").replace(f"]({escaped} ", f"]({target} ")
     return markdown
-
-
-def store_link(media_base_url: str) -> Callable[[str], str] | None:
-    """media_base_url → file name → its URL under it (the store's files/ layout), None when it is ''
-    (the files are copied beside each article's page, and linked by name)."""
-    if not media_base_url:
-        return None
-    return lambda name: f"{media_base_url}{name[:2]}/{name}"

@@ -31,12 +31,8 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from generator.config import Config
-
-if TYPE_CHECKING:  # Pillow is loaded by the `media` command only, never by a build
-    from generator.media.images import Encoded
 
 LEDGER = "ledger.sqlite3"
 FILES = "files"
@@ -144,26 +140,27 @@ class MediaStore:
 
     # --- files ----------------------------------------------------------------------------------
 
-    def write_variants(self, encoded: Encoded) -> Variants:
-        """An encoded image → its variant files written (those already there kept) → their names and sizes.
+    def write_variants(self, variants: Iterable[tuple[str, bytes, int, int]]) -> Variants:
+        """An image's variants (file name, bytes, width, height) → their files written (those already there
+        kept) → their names and sizes.
 
         Thread-safe: a file is written to a temporary name and renamed, and two threads writing the
         same name write the same bytes.
         """
         written = []
-        for variant in encoded.variants:
-            target = file_path(self.folder, variant.name)
+        for name, data, width, height in variants:
+            target = file_path(self.folder, name)
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
                 try:
                     with os.fdopen(fd, "wb") as handle:
-                        handle.write(variant.data)
+                        handle.write(data)
                     os.chmod(temporary, 0o644)
                     os.replace(temporary, target)
                 finally:
                     Path(temporary).unlink(missing_ok=True)
-            written.append((variant.name, variant.width, variant.height))
+            written.append((name, width, height))
         return tuple(written)
 
     # --- fetches and images ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildResult
+from generator.commands.build import BuildResult
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = Path("/usr/bin/chromium")

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 
-from generator.build import BuildResult, build
+from generator.commands.build import BuildResult, build
 from generator.config import parse_config
 from tests.browser.conftest import serve
 from tests.conftest import SEEDS, TEST_CONFIG_TOML

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser
 
-from generator.build import build
+from generator.commands.build import build
 from generator.config import parse_config
 from tests.browser.conftest import serve
 from tests.media_server import ImageServer, image_server

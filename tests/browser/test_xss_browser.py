@@ -26,7 +26,7 @@ from urllib.parse import quote, urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route
 
-from generator.build import BuildResult
+from generator.commands.build import BuildResult
 
 from ..conftest import XSS_MARKER_JS
 

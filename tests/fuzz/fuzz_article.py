@@ -19,10 +19,10 @@ import sys
 import atheris
 
 with atheris.instrument_imports(include=["generator"]):
+    from generator.article.enrich import process
+    from generator.article.reader import parse_article
     from generator.config import Config
-    from generator.enrich import process
-    from generator.models import ArticleError
-    from generator.reader import parse_article
+    from generator.errors import ArticleError
 
 CONFIG = Config()
 

@@ -1,0 +1,140 @@
+"""Enrich stage: RawArticle + CleanBody + Config → Article (dates, slug, outlet, language, identity)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from generator.article.cleaner import clean_body
+from generator.article.identity import article_slug, entry_id, normalize_url
+from generator.article.outlets import outlet_for
+from generator.article.reader import parse_article
+from generator.article.tags import extract_candidates
+from generator.article.words import search_words
+from generator.config import Config
+from generator.errors import ArticleError
+from generator.models import Article, CleanBody, Content, Outcome, Problem, Processed, RawArticle, Skipped
+from generator.paths import article_folder
+from generator.text import short_hash, strip_illegal
+
+# Characters common in one script and written differently in the other; enough to tell a
+# Traditional text from a Simplified one without a dictionary.
+_TRADITIONAL = set("們這個來說為國時會對於與發經過還點開關東車長門見現問題將總統華義韓蘭島區")
+_SIMPLIFIED = set("们这个来说为国时会对于与发经过还点开关东车长门见现问题将总统华义韩兰岛区")
+UNTITLED = "（无标题）"
+
+
+# Counted in C without a Python object per character (regular expressions' findall made one for
+# each of ~3,000, half a millisecond an article): Han characters by the high byte of their UTF-16
+# code unit (U+4E00–U+9FFF is 0x4E–0x9F; characters beyond the BMP are surrogates, 0xD8–0xDF),
+# Latin letters among the ASCII characters, and the characters of each script one by one.
+_HAN_HIGH_BYTES = bytes(range(0x4E, 0xA0))
+_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _count_bytes(data: bytes, wanted: bytes) -> int:
+    """Bytes + the byte values wanted → how many of the bytes are wanted ones."""
+    return len(data) - len(data.translate(None, wanted))
+
+
+def script_counts(text: str) -> tuple[int, int, int, int]:
+    """Text → how many Han characters (U+4E00–U+9FFF), ASCII letters, and characters of the
+    Traditional and of the Simplified list it holds."""
+    han = _count_bytes(text.encode("utf-16-be", "surrogatepass")[0::2], _HAN_HIGH_BYTES)
+    latin = _count_bytes(text.encode("ascii", "ignore"), _ASCII_LETTERS)
+    return han, latin, sum(map(text.count, _TRADITIONAL)), sum(map(text.count, _SIMPLIFIED))
+
+
+def detect_language(text: str) -> str:
+    """Plain text → "en", "zh-Hant" or "zh-Hans" by counting scripts in its first 3,000 characters."""
+    han, latin, traditional, simplified = script_counts(text[:3000])
+    if han * 4 < latin:
+        return "en"
+    return "zh-Hant" if traditional > simplified else "zh-Hans"
+
+
+def _localize(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A datetime (naive = already local) → the same moment in the site's timezone."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+
+
+def _title(raw: RawArticle, body: CleanBody) -> str:
+    """The title to show: the captured one, else the opening words of the text."""
+    title = " ".join(strip_illegal(raw.title).split())
+    if title:
+        return title
+    opening = body.summary[:40].rstrip("…")
+    return opening + "…" if opening else UNTITLED
+
+
+def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = "",
+           ) -> tuple[Article, Content, tuple[Problem, ...]]:
+    """One read and cleaned article + config (+ its content-store key) → (Article, its Content, warnings)."""
+    zone = config.zone
+    warnings = []
+    title = _title(raw, body)
+    if not raw.title.strip():
+        warnings.append(Problem(raw.source_file, raw.body_line - 2 if raw.body_line > 2 else 2,
+                                f"the title is empty; showing {title!r} instead",
+                                "write the title between the square brackets", "warning"))
+    if not body.text and body.lead_image is None:
+        warnings.append(Problem(raw.source_file, raw.body_line, "the article body is empty",
+                                "capture the article again if its text is missing", "warning"))
+    captured = datetime.fromtimestamp(raw.captured_ms / 1000, tz=UTC).astimezone(zone)
+    identity = normalize_url(raw.url) if raw.url else f"title:{short_hash(title, 16)}:{raw.captured_ms}"
+    slug = article_slug(raw.url, title)
+    lang = detect_language(body.text or title)
+    article = Article(
+        source_file=raw.source_file,
+        url=raw.url,
+        identity=identity,
+        entry_id=entry_id(identity),
+        title=title,
+        captured=captured,
+        published=_localize(body.published, zone),
+        slug=slug,
+        path=article_folder(captured, slug),
+        outlet=outlet_for(raw.url, config.sources),
+        author=body.author,
+        lang=lang,
+        summary=body.summary,
+        lead_image=body.lead_image,
+        content_key=content_key,
+        tag_candidates=extract_candidates(title, body.text, lang, config.tags),
+    )
+    # What the search index reads of the article: its page shows these above and in its body.
+    searched = search_words("\n".join((title, article.outlet.name, article.author, body.text)))
+    return article, Content(html=body.html, markdown=body.markdown, search_text=searched), tuple(warnings)
+
+
+def process(raw: RawArticle, config: Config, content_key: str = "",
+            ) -> tuple[Article, Content, tuple[Problem, ...]]:
+    """The per-article work in one call (clean + enrich): RawArticle → (Article, Content, warnings).
+
+    This is the unit that caching and parallel builds work on. It reads only the config fields
+    in generator.cache.store.ARTICLE_CONFIG_FIELDS, which are part of every cache key.
+    """
+    return enrich(raw, clean_body(raw.body_html, raw.url), config, content_key)
+
+
+def unprocessable(name: str, line: int, exc: Exception) -> Problem:
+    """A file that crashed the per-article work + the exception → the Problem that skips it."""
+    return Problem(name, line,
+                   f"the article could not be processed ({type(exc).__name__}: {str(exc)[:200]})",
+                   "this is a bug in newsarchive, not in the file: please report it with the file attached; "
+                   "the rest of the archive was built")
+
+
+def process_file(name: str, data: bytes, key: str, config: Config) -> tuple[Outcome, Content | None]:
+    """One file's name + bytes + cache key + config → (its outcome, its Content or None): never raises."""
+    try:
+        raw = parse_article(name, data)
+    except ArticleError as exc:
+        return Skipped(exc.problem), None
+    try:
+        article, content, warnings = process(raw, config, key)
+    except Exception as exc:  # one article must never stop the build: report it and go on
+        return Skipped(unprocessable(name, raw.body_line, exc)), None
+    return Processed(article, warnings), content

@@ -1,0 +1,1 @@
+"""The article cache (SQLite), its codec, and gather: the per-file work, cached and in parallel."""

@@ -1,0 +1,1 @@
+"""The search index: its shards planned from the archive, and Pagefind run over them."""
