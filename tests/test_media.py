@@ -22,7 +22,7 @@ from generator.commands.cli import _progress, main
 from generator.commands.fetch import USER_AGENT
 from generator.commands.media import archive_pages
 from generator.config import parse_config
-from generator.errors import ConfigError, WriteError
+from generator.errors import ConfigError, MediaError, WriteError
 from generator.media.run import MediaRun, fetch_media
 from generator.media.store import FAILED, GONE, STORED, MediaStore, store_folder
 from generator.site.render import site_fingerprint
@@ -453,3 +453,35 @@ def test_media_run_is_importable_without_the_network_libraries() -> None:
     assert done.stdout.strip() == "[]"
     assert MediaRun.__module__ == "generator.media.run"
     assert MediaStore.__module__ == "generator.media.store"
+
+
+def test_a_decoders_own_error_refuses_that_image_and_the_run_goes_on(tmp_path: Path, monkeypatch) -> None:
+    from generator.media import images
+    from tests.media_server import WIDE
+
+    real = images.encode_image
+
+    def fussy(data: bytes, *args, **kwargs):
+        if data == WIDE:
+            raise ZeroDivisionError("a decoder's bug")
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(images, "encode_image", fussy)
+    with image_server() as server:
+        archive = write_archive(tmp_path / "archive", server, ("100_ordinary.txt",))
+        report = fetch(archive)
+    states = fetch_states(archive)
+    assert states["/wide.jpg"][0] == GONE and "ZeroDivisionError: a decoder's bug" in states["/wide.jpg"][2]
+    assert report.local == 3
+
+
+def test_a_damaged_ledger_stops_the_build_with_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "archive").mkdir()
+    (tmp_path / "archive" / "a.txt").write_text(
+        "<!--1717807142000-->\n[一篇](https://news.example.org/a)\n------\n\n<p>正文</p>\n", encoding="utf-8"
+    )
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "ledger.sqlite3").write_bytes(b"not a database" * 100)
+    with pytest.raises(MediaError, match='publish = "original" to build without it'):
+        build_site(tmp_path / "archive", tmp_path / "site")
+    build_site(tmp_path / "archive", tmp_path / "site", MEDIA_TOML.replace("[media]", '[media]\npublish = "original"'))

@@ -51,7 +51,7 @@ class BuildResult:
     written: WriteReport | None  # what the writer did (None for a check without writing)
     from_cache: int = 0  # files whose processing came from the cache
     shards_indexed: int = 0  # search index shards Pagefind had to build
-    images: ImageCounts | None = None  # the pages' images, when there is a media store
+    images: ImageCounts | None = None  # the pages' images, when pages show a media store's copies
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -59,8 +59,8 @@ class BuildResult:
         return tuple(p for p in self.archive.problems if p.severity == "error")
 
 
-def image_counts(archive: Archive, media: MediaIndex, local: bool) -> ImageCounts:
-    """The archive + the media store's index (+ whether pages show the stored copies) → ImageCounts."""
+def image_counts(archive: Archive, media: MediaIndex) -> ImageCounts:
+    """The archive + the media store's index → ImageCounts."""
     stored = failed = total = unseen = 0
     rows = media.rows
     for article in archive.articles:
@@ -69,7 +69,6 @@ def image_counts(archive: Archive, media: MediaIndex, local: bool) -> ImageCount
             unseen += 1
         else:
             stored, failed, total = stored + row[2], failed + row[3], total + row[4]
-    stored = stored if local else 0
     return ImageCounts(local=stored, remote=total - stored - failed, failed=failed, unseen=unseen)
 
 
@@ -220,7 +219,8 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
                 indexer.start_early(live.parent / EARLY_INDEX, live)  # beside the generations
 
         # The media store, read only: a build never fetches (its images are in it or keep their addresses).
-        media = MediaIndex.open(store_folder(config, input_dir))
+        local = config.media.publish == "local"
+        media = MediaIndex.open(store_folder(config, input_dir)) if local else None
         if media is not None:
             stack.callback(media.close)
         renderer = SiteRenderer(archive, config, cache, shards, templates_dir, cache.path.parent / COMPILED_TEMPLATES,
@@ -234,6 +234,6 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
         indexed = indexer.finish()
         publish(prepared)
         mirror_first(prepared)
-    images = None if media is None else image_counts(archive, media, config.media.publish == "local")
+    images = None if media is None else image_counts(archive, media)
     return BuildResult(archive=archive, files_seen=gathered.files_seen, written=prepared.report,
                        from_cache=gathered.from_cache, shards_indexed=indexed, images=images)

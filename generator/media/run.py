@@ -174,6 +174,8 @@ class MediaRun:
             data = self.fetcher.get(url, referer)
         except FetchFailed as failure:
             return Asked(url, "", None, failure)
+        except Exception as exc:  # an address httpx cannot even send (one image must never stop the run)
+            return Asked(url, "", None, FetchFailed(f"cannot be requested ({type(exc).__name__}: {exc})", True))
         image = hashlib.sha256(data).hexdigest()
         if image in self.images:  # the same bytes under another URL: stored once
             return Asked(url, image, None, None)
@@ -184,6 +186,9 @@ class MediaRun:
             )
         except ImageRefused as refused:
             return Asked(url, "", None, FetchFailed(f"{refused}. Fix: nothing; it is not kept", permanent=True))
+        except Exception as exc:  # a decoder's own error on hostile bytes: that image is refused, the run goes on
+            reason = f"an image Pillow cannot decode ({type(exc).__name__}: {exc}). Fix: nothing; it is not kept"
+            return Asked(url, "", None, FetchFailed(reason, permanent=True))
         variants = self.store.write_variants((v.name, v.data, v.width, v.height) for v in encoded.variants)
         kept = Kept(
             image,
@@ -290,7 +295,7 @@ class MediaRun:
         failures: list[tuple[str, str]] = []
         requests_before = self.fetcher.requests
         with ThreadPoolExecutor(max_workers=self.settings.concurrency) as pool:
-            futures = [pool.submit(self._resolve, job) for job in _by_host_in_turn(jobs, now)]
+            futures = [pool.submit(self._resolve, job) for job in _by_host_in_turn(jobs)]
             for future in progress(as_completed(futures), len(futures)):
                 resolved = future.result()
                 self._record(resolved, known)
@@ -342,7 +347,7 @@ class MediaRun:
         return len(counted), local, failed, len(counted) - local - failed
 
 
-def _by_host_in_turn(jobs: list[Job], now: float) -> Iterator[Job]:
+def _by_host_in_turn(jobs: list[Job]) -> Iterator[Job]:
     """Jobs → the same jobs, one host after another in turn, so the pool's threads seldom all wait for one host."""
     queues: dict[str, list[Job]] = {}
     for job in jobs:

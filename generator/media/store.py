@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import Config
+from generator.errors import MediaError
 
 LEDGER = "ledger.sqlite3"
 FILES = "files"
@@ -120,8 +121,12 @@ class MediaStore:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        self.db = _connect(folder / LEDGER)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.db = _connect(folder / LEDGER)
+        except (OSError, sqlite3.Error) as exc:
+            raise MediaError(f"the media store {folder} cannot be opened ({exc}). Fix: check that the folder is "
+                             "writable, or choose another with [media] store") from None
 
     def close(self) -> None:
         """Close the ledger."""
@@ -292,13 +297,16 @@ class MediaIndex:
 
     @classmethod
     def open(cls, folder: Path) -> MediaIndex | None:
-        """The store folder → its index, None when it has no ledger (`newsarchive media` never ran)."""
+        """The store folder → its index, None when it has no ledger (`newsarchive media` never ran); MediaError
+        when it cannot be read (the pages would silently lose their stored images)."""
         if not (folder / LEDGER).is_file():
             return None
         try:
             return cls(folder)
-        except sqlite3.Error:
-            return None
+        except sqlite3.Error as exc:
+            raise MediaError(f"the media ledger {folder / LEDGER} cannot be read ({exc}). Fix: set [media] "
+                             'publish = "original" to build without it, or move it away and run `newsarchive '
+                             "media` again (it asks for every image again)") from None
 
     def close(self) -> None:
         """Close the ledger."""
