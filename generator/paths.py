@@ -106,6 +106,12 @@ def article_media_file(folder: str, name: str) -> str:
     return f"{folder}{name}"
 
 
+def article_media_link(name: str) -> str:
+    """A stored image's file name → the link to its copy from the article's page or Markdown copy, beside
+    which it is (article_media_file): the name itself, which needs no escaping (hex digits and an extension)."""
+    return name
+
+
 def stored_media_url(media_base_url: str, name: str) -> str:
     """media_base_url + a stored image's file name → its URL where the store's files/ folder is published
     (the store's layout: files/ab/abcd….webp; generator.media.store.file_path)."""

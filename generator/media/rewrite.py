@@ -39,10 +39,9 @@ def _display_size(attributes: dict[str, str], width: int, height: int) -> tuple[
     return width, height
 
 
-def local_img(tag: str, variants: Variants, link: Callable[[str], str]) -> str:
-    """One <img> tag as nh3 wrote it + the stored variants of its image + file name → its URL from the page
-    → the tag showing the stored copy."""
-    attributes = tag_attributes(tag)
+def local_img(attributes: dict[str, str], variants: Variants, link: Callable[[str], str]) -> str:
+    """The attributes of one <img> (tag_attributes) + the stored variants of its image + file name → its URL
+    from the page → the tag showing the stored copy."""
     name, width, height = variants[0]
     shown_width, shown_height = _display_size(attributes, int(width), int(height))
     new = {"src": link(str(name))}
@@ -63,8 +62,9 @@ def rewrite_html(body_html: str, images: Mapping[str, Variants], link: Callable[
 
     def replace(match: re.Match[str]) -> str:
         tag = match.group(0)
-        variants = images.get(tag_attributes(tag).get("src", ""))
-        return local_img(tag, variants, link) if variants else tag
+        attributes = tag_attributes(tag)
+        variants = images.get(attributes.get("src", ""))
+        return local_img(attributes, variants, link) if variants else tag
 
     return IMG_TAG.sub(replace, body_html)
 

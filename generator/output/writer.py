@@ -175,8 +175,20 @@ def _link_atomically(source: Path, target: Path) -> None:
 
 
 def _link_stored(source: Path, target: Path) -> None:
-    """A stored file (an image of the media store) → the same file at target; WriteError if it is gone."""
+    """A stored file (an image of the media store) → the same file at target in the generation being written;
+    WriteError if it is gone. A new path is linked in place, as _write_into_generation writes one (the
+    generation has no manifest until it is complete); an existing one, or another file system, goes
+    through _link_atomically."""
     try:
+        try:
+            os.link(source, target)
+            return
+        except FileNotFoundError:
+            if not source.exists():
+                raise
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:  # the path is taken, or links are impossible (another file system): below
+            pass
         _link_atomically(source, target)
     except FileNotFoundError:
         raise WriteError(f"{source} is missing from the media store, which still lists it; run "

@@ -42,6 +42,7 @@ from generator.paths import (
     TAGS,
     absolute_url,
     article_media_file,
+    article_media_link,
     day_folder,
     feed_file,
     json_feed_file,
@@ -396,8 +397,7 @@ class SiteRenderer:
                 images = self.media.images(article.source_file) if media and self.media else {}
                 content = {"content": functools.partial(_unlinked, self.contents, article.content_key)}
                 if images:
-                    content = {"content": functools.partial(self.local_content, article.content_key, article.path,
-                                                            images)}
+                    content = {"content": functools.partial(self.local_content, article.content_key, images)}
                 yield self.page("article.html", page_file(article.path), article.path, lazy=content,
                                 article=article, newer=newer, older=older,
                                 source_newer=source_newer, source_older=source_older, media=media,
@@ -431,19 +431,18 @@ class SiteRenderer:
         """An article → the digest of its images in the media store that its pages show ('' for none)."""
         return self.media.digest(article.source_file) if self.media is not None else ""
 
-    def image_url(self, folder: str, name: str, url: Callable[[str], str]) -> str:
-        """An article's folder + a stored image's file name + the page's url() → the image's URL from the page:
-        the copy beside it, or the store's under media_base_url."""
+    def image_link(self, name: str) -> str:
+        """A stored image's file name → its URL from the article's page and Markdown copy: the copy beside them,
+        or the store's under media_base_url."""
         base = self.config.media.media_base_url
-        return stored_media_url(base, name) if base else url(article_media_file(folder, name))
+        return stored_media_url(base, name) if base else article_media_link(name)
 
-    def local_content(self, key: str, folder: str, images: dict[str, Variants], url: Callable[[str], str]) -> Content:
-        """A content key + the article's folder and stored images + the page's url() → its Content with those
-        images shown from the store."""
+    def local_content(self, key: str, images: dict[str, Variants], url: Callable[[str], str]) -> Content:
+        """A content key + the article's stored images (+ the page's url(), unused: the files are beside the
+        page or at an absolute URL) → its Content with those images shown from the store."""
         content = self.contents(key)
-        link = functools.partial(self.image_url, folder, url=url)
-        return Content(rewrite_html(content.html, images, link), rewrite_markdown(content.markdown, images, link),
-                       content.search_text)
+        return Content(rewrite_html(content.html, images, self.image_link),
+                       rewrite_markdown(content.markdown, images, self.image_link), content.search_text)
 
     def lead_image_src(self, article: Article, images: dict[str, Variants]) -> str:
         """An article + its stored images → the absolute URL of its lead image (the stored copy's when there
@@ -453,7 +452,10 @@ class SiteRenderer:
         variants = images.get(article.lead_image.src)
         if not variants:
             return article.lead_image.src
-        return self.image_url(article.path, str(variants[0][0]), functools.partial(absolute_url, self.config.base_url))
+        name = str(variants[0][0])
+        base = self.config.media.media_base_url
+        return stored_media_url(base, name) if base else absolute_url(self.config.base_url,
+                                                                      article_media_file(article.path, name))
 
     def sitemaps(self) -> Iterator[Page]:
         """sitemap.xml; past 50,000 URLs, a sitemap index over parts: the listings, then the articles
