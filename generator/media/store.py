@@ -125,8 +125,10 @@ class MediaStore:
             folder.mkdir(parents=True, exist_ok=True)
             self.db = _connect(folder / LEDGER)
         except (OSError, sqlite3.Error) as exc:
-            raise MediaError(f"the media store {folder} cannot be opened ({exc}). Fix: check that the folder is "
-                             "writable, or choose another with [media] store") from None
+            raise MediaError(
+                f"the media store {folder} cannot be opened ({exc}). Fix: check that the folder is "
+                "writable, or choose another with [media] store"
+            ) from None
 
     def close(self) -> None:
         """Close the ledger."""
@@ -304,9 +306,11 @@ class MediaIndex:
         try:
             return cls(folder)
         except sqlite3.Error as exc:
-            raise MediaError(f"the media ledger {folder / LEDGER} cannot be read ({exc}). Fix: set [media] "
-                             'publish = "original" to build without it, or move it away and run `newsarchive '
-                             "media` again (it asks for every image again)") from None
+            raise MediaError(
+                f"the media ledger {folder / LEDGER} cannot be read ({exc}). Fix: set [media] "
+                'publish = "original" to build without it, or move it away and run `newsarchive '
+                "media` again (it asks for every image again)"
+            ) from None
 
     def close(self) -> None:
         """Close the ledger."""
