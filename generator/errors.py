@@ -50,3 +50,7 @@ class FetchError(NewsarchiveError):
     """Something could not be downloaded (a feed, an image)."""
 
     exit_code = EXIT_INPUT_ERRORS
+
+
+class MediaError(NewsarchiveError):
+    """The media store cannot be opened, read or written."""

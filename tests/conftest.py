@@ -19,7 +19,8 @@ from generator.config import Config, parse_config
 ROOT = Path(__file__).parent.parent
 SEEDS = ROOT / "seeds"
 # A sub-path base URL, so tests show the site works away from the host's root.
-TEST_CONFIG_TOML = 'base_url = "https://archive.example.org/news/"\ntitle = "测试存档"\n'
+# Images as published: a media store someone made beside seeds/ with `newsarchive media` is not read.
+TEST_CONFIG_TOML = 'base_url = "https://archive.example.org/news/"\ntitle = "测试存档"\nmedia.publish = "original"\n'
 
 settings.register_profile("long", max_examples=20_000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

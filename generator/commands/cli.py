@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from generator import __version__
 from generator.cache.gather import default_jobs
 from generator.commands import importer, serve
+from generator.commands import media as media_command
 from generator.commands.build import BuildResult, build, default_cache_dir, load_archive
 from generator.config import DEFAULT_BASE_URL, Config, load_config
 from generator.errors import EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, NewsarchiveError
@@ -51,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
 
     check_cmd = commands.add_parser("check", help="read and validate the archive without building")
     common(check_cmd)
+
+    media_cmd = commands.add_parser("media", help="download the images the articles show into the media store")
+    common(media_cmd)
+    media_command.add_arguments(media_cmd, default_jobs())
 
     importer.add_arguments(commands.add_parser("import", help="add new items from RSS/Atom feed files or URLs"))
     serve.add_arguments(commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on change"))
@@ -147,6 +152,8 @@ def report_json(result: BuildResult, notes: Iterable[Problem] = ()) -> dict[str,
                   "rendered": written.rendered} if written else None,
         "from_cache": result.from_cache,
         "search_shards_built": result.shards_indexed,
+        "images": {"local": result.images.local, "remote": result.images.remote, "failed": result.images.failed,
+                   "articles_not_seen": result.images.unseen} if result.images else None,
     }
 
 
@@ -158,6 +165,11 @@ def _summary(result: BuildResult, output: Path | None) -> str:
     if result.written and output is not None:
         w = result.written
         line += f" → {output}/ ({w.written} written, {w.unchanged} unchanged, {w.removed} removed)"
+    if result.images is not None:
+        images = result.images
+        line += f"; images: {images.local} local, {images.remote} remote, {images.failed} failed"
+        if images.unseen:
+            line += f" ({images.unseen} articles not yet read by `newsarchive media`)"
     return line
 
 
@@ -194,6 +206,12 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_INPUT_ERRORS if result.errors else EXIT_OK
 
 
+def run_media(args: argparse.Namespace) -> int:
+    """`newsarchive media`: the articles' images into the media store."""
+    cache = args.cache or default_cache_dir(Path("site"))
+    return media_command.run_media(args, _config(args), _progress, cache)
+
+
 def main(argv: list[str] | None = None, keep: list[object] | None = None) -> int:
     """Entry point: arguments (+ a list to keep what a build made in, for a caller about to exit) → exit code."""
     args = _parser().parse_args(argv)
@@ -203,7 +221,7 @@ def main(argv: list[str] | None = None, keep: list[object] | None = None) -> int
         return EXIT_USAGE
     try:
         return {"build": run_build, "check": run_check, "import": importer.run_import,
-                "serve": serve.run_serve}[args.command](args)
+                "serve": serve.run_serve, "media": run_media}[args.command](args)
     except NewsarchiveError as exc:  # every error raised on purpose, with its exit code
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
