@@ -30,6 +30,15 @@ class TagsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """One publisher's `[sources."domain"]` table: how its articles are named and cleaned. The key is a domain
+    or `domain/path` (a domain covers its subdomains; `www.` is ignored; the longest match wins). A plain
+    string, `"voachinese.com" = "美国之音"`, is short for `{ name = "美国之音" }`."""
+
+    name: str = ""  # display name ('' keeps the built-in name, else the host made readable)
+
+
+@dataclass(frozen=True, slots=True)
 class MediaConfig:
     """The `[media]` table: where the articles' images are kept (`newsarchive media`) and how pages show them.
 
@@ -69,7 +78,7 @@ class Config:
     feed_hub: str = ""  # WebSub hub URL announced in every feed ('' for none)
     json_feed: bool = False  # also write a JSON Feed 1.1 (feed.json) beside each Atom feed
     front_page_articles: int = 60  # articles on the front page before it points to the month archive
-    sources: dict[str, str] = field(default_factory=dict)  # domain → display name, overriding the built-in names
+    sources: dict[str, SourceConfig] = field(default_factory=dict)  # domain → its publisher's [sources] table
     tags: TagsConfig = field(default_factory=TagsConfig)  # the [tags] table
     media: MediaConfig = field(default_factory=MediaConfig)  # the [media] table
 
@@ -103,6 +112,12 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
             raise ConfigError(f"{key} must be {_describe(tp)}, not {value!r}")
         _, value_type = typing.get_args(tp)
         return {strip_illegal(str(k)): _coerce(v, value_type, f"{key}.{k}") for k, v in sorted(value.items())}
+    if tp is SourceConfig:  # a table, or a string naming the publisher
+        if isinstance(value, str):
+            value = {"name": value}
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key} must be a publisher's name or a table ([{key}]), not {value!r}")
+        return _build(SourceConfig, value, f"{key}.")
     if tp is bool and not isinstance(value, bool):
         raise ConfigError(f"{key} must be true or false, not {value!r}")
     if tp is int and (isinstance(value, bool) or not isinstance(value, int)):

@@ -11,7 +11,7 @@ import pytest
 
 from generator.commands.build import BuildResult
 from generator.commands.cli import main
-from generator.config import parse_config
+from generator.config import SourceConfig, parse_config
 from generator.errors import ConfigError
 
 from .conftest import ROOT, SEEDS
@@ -100,7 +100,7 @@ def test_config_values_are_used() -> None:
     config = parse_config('base_url = "https://x.org/a"\ntimezone = "UTC"\n[sources]\n"voachinese.com" = "VOA"\n'
                           '[tags]\naliases = { "北韩" = "朝鲜" }\nstop = ["表示"]\n')
     assert config.base_url == "https://x.org/a/"
-    assert config.sources == {"voachinese.com": "VOA"}
+    assert config.sources == {"voachinese.com": SourceConfig(name="VOA")}
     assert config.tags.aliases == {"北韩": "朝鲜"} and config.tags.stop == ("表示",)
 
 
@@ -116,11 +116,22 @@ def test_configured_source_name_and_timezone_reach_the_page(tmp_path: Path) -> N
     assert "Read the original" in page
 
 
+def test_a_source_is_a_table_or_a_string_naming_it() -> None:
+    config = parse_config('[sources]\n"a.org" = "甲"\n[sources."b.org"]\nname = "乙"\n[sources."c.org"]\n')
+    assert config.sources == {"a.org": SourceConfig(name="甲"), "b.org": SourceConfig(name="乙"),
+                              "c.org": SourceConfig()}
+    typo = r"unknown key sources\.b\.org\.nmae \(did you mean sources\.b\.org\.name\?\)"
+    with pytest.raises(ConfigError, match=typo):
+        parse_config('[sources."b.org"]\nnmae = "乙"\n')
+    with pytest.raises(ConfigError, match=r"sources\.d\.org must be a publisher's name or a table"):
+        parse_config('[sources]\n"d.org" = 3\n')
+
+
 def test_config_strings_lose_characters_html_and_xml_cannot_carry() -> None:
     config = parse_config('title = "存档\\u0001"\n[sources]\n"x\\u0008.org" = "名\\u001f"\n'
                           '[tags]\nstop = ["停\\u000b"]\n')
     assert config.title == "存档"
-    assert config.sources == {"x.org": "名"}
+    assert config.sources == {"x.org": SourceConfig(name="名")}
     assert config.tags.stop == ("停",)
 
 
