@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -49,6 +49,8 @@ class RawArticle:
     # feed ids are made from it, as before double escapes were undone, so they stay what they were.
     url_as_written: str = ""
     modified: datetime | None = None  # the file's modification time, when the caller knows it: the last date there is
+    tags: tuple[str, ...] = ()  # the front matter's tags (a post's own; in real archives often the outlet's name)
+    categories: tuple[str, ...] = ()  # the front matter's categories (in real archives: the outlet's name)
 
 
 @dataclass(frozen=True)  # no slots: unpickling from the cache is several times faster
@@ -103,13 +105,30 @@ class TagCandidates:
 
     terms: str = ""  # the terms, sorted, joined by SEPARATOR
     numbers: bytes = b""  # mentions and weight of each term in turn: array("I") bytes, native order
+    # Each term's kind, one letter a term in the same order (generator.article.entities.KIND_LETTERS: p person,
+    # l place, o organisation, e event, t topic; x unknown); '' when none was given.
+    kinds: str = ""
+    listed: str = ""  # the tags the post lists itself (front matter), joined by SEPARATOR: always its tags, first
 
     @classmethod
-    def pack(cls, candidates: Iterable[tuple[str, int, int]]) -> TagCandidates:
-        """(term, mentions, weight) triples → packed, sorted by term."""
+    def pack(cls, candidates: Iterable[tuple[str, int, int]], kinds: Mapping[str, str] | None = None,
+             listed: Iterable[str] = ()) -> TagCandidates:
+        """(term, mentions, weight) triples (+ {term: kind letter}, + the post's own tags) → packed, sorted by term."""
         kept = sorted(c for c in candidates if cls.SEPARATOR not in c[0] and c[0])
         numbers = array("I", [min(max(n, 0), 0xFFFFFFFF) for _, count, weight in kept for n in (count, weight)])
-        return cls(cls.SEPARATOR.join(term for term, _, _ in kept), numbers.tobytes())
+        letters = "".join((kinds or {}).get(term, "x")[:1] or "x" for term, _, _ in kept) if kinds else ""
+        own = cls.SEPARATOR.join(tag for tag in listed if tag and cls.SEPARATOR not in tag)
+        return cls(cls.SEPARATOR.join(term for term, _, _ in kept), numbers.tobytes(), letters, own)
+
+    def listed_tags(self) -> list[str]:
+        """→ the tags the post lists itself, in its order."""
+        return self.listed.split(self.SEPARATOR) if self.listed else []
+
+    def kind_of(self) -> dict[str, str]:
+        """→ {term: its kind letter} (empty when the candidates carry no kinds)."""
+        if not self.kinds or not self.terms:
+            return {}
+        return dict(zip(self.terms.split(self.SEPARATOR), self.kinds, strict=True))
 
     def __iter__(self) -> Iterator[tuple[str, int, int]]:
         if not self.terms:
@@ -207,6 +226,7 @@ class TagIndex:
     name: str  # the tag as shown, e.g. "普京" or "Kim Jong Un"
     segment: str  # its folder name under tags/: path-safe, distinct from every other tag's
     articles: tuple[Article, ...]  # newest first
+    kind: str = "x"  # p person, l place, o organisation, e event, t topic, x other (entities.KIND_LETTERS)
 
     @property
     def path(self) -> str:

@@ -29,9 +29,10 @@ from markdown_it import MarkdownIt
 from generator.archive.tagging import assign_tags, tag_segments
 from generator.article.cleaner import clean_body
 from generator.article.enrich import process
+from generator.article.folding import clean_name
 from generator.article.identity import SLUG_MAX, article_slug, normalize_url
 from generator.article.reader import EARLIEST_MS, LATEST_MS, parse_article
-from generator.article.tags import clean_name, extract_candidates
+from generator.article.tags import extract_candidates
 from generator.config import Config, TagsConfig
 from generator.errors import ArticleError
 from generator.models import RawArticle

@@ -21,8 +21,8 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from generator.archive.tagging import segment_key, tag_segments
+from generator.article.folding import clean_name
 from generator.article.identity import article_slug
-from generator.article.tags import clean_name
 from generator.commands.build import BuildResult, build
 from generator.config import parse_config
 from generator.output.writer import lock_file

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from generator.archive.tagging import assign_tags, segment_key, tag_by_month, tag_segments
 from generator.article.enrich import process
+from generator.article.folding import fold, nfkc
 from generator.article.reader import parse_article
-from generator.article.tags import extract_candidates, fold, nfkc
+from generator.article.tags import extract_candidates
 from generator.commands.build import BuildResult, build, load_archive
 from generator.config import Config, parse_config
 from generator.models import Article
@@ -98,11 +99,13 @@ def test_english_article_gets_multi_word_names() -> None:
     article = english_article(Config())
     assert article.lang == "en"
     terms = {t for t, _, _ in article.tag_candidates}
-    # "Putin" after "Vladimir Putin" is the same person; titles and "Secretary of State" are dropped.
-    assert {"Kim Jong Un", "Vladimir Putin", "North Korea", "Antony Blinken"} <= terms
-    assert not terms & {"Putin", "Officials", "The", "However", "Secretary", "On Tuesday", "Russian President"}
+    # "Putin" after "Vladimir Putin" is the same person; titles and "Secretary of State" are dropped. Names the
+    # entity table knows are its entities (Kim Jong Un → 金正恩), as in Chinese articles.
+    assert {"金正恩", "普京", "朝鲜", "Antony Blinken"} <= terms
+    assert not terms & {"Putin", "Vladimir Putin", "Officials", "The", "However", "Secretary", "On Tuesday",
+                        "Russian President"}
     [tags] = assign_tags([article.tag_candidates], [article.outlet.key], [JUNE], Config().tags)
-    assert {"Kim Jong Un", "Vladimir Putin", "North Korea"} <= set(tags)
+    assert {"金正恩", "普京", "朝鲜"} <= set(tags)
 
 
 def test_one_passing_mention_is_not_a_tag() -> None:
@@ -177,19 +180,22 @@ def test_a_newer_article_never_retags_older_months(older: list, data: st.DataObj
 
 def test_alias_merges_a_variant_into_its_tag() -> None:
     text = "北韩领导人金正恩。北韩发射导弹，朝鲜官方说。北韩称。"
-    assert tags_of(text) == ("北韩",)  # 朝鲜 alone is mentioned once: not enough
-    config = parse_config('[tags]\naliases = { "北韩" = "朝鲜" }\n').tags
-    assert tags_of(text, toml='[tags]\naliases = { "北韩" = "朝鲜" }\n') == ("朝鲜",)
-    assert dict((t, n) for t, n, _ in extract_candidates("", text, "zh-Hans", config)) == {"朝鲜": 4}
+    # The shipped entity table already makes 北韩 朝鲜; a config alias wins over it.
+    assert dict((t, n) for t, n, _ in extract_candidates("", text, "zh-Hans", Config().tags)) == {"朝鲜": 4}
+    toml = '[tags]\naliases = { "朝鲜" = "北朝鲜", "北韩" = "北朝鲜" }\n'
+    assert tags_of(text, toml=toml) == ("北朝鲜",)
+    config = parse_config(toml).tags
+    assert dict((t, n) for t, n, _ in extract_candidates("", text, "zh-Hans", config)) == {"北朝鲜": 4}
 
 
 def test_alias_works_for_english_and_across_scripts() -> None:
     article = english_article(Config())
-    config = parse_config('[tags]\naliases = { "North Korea" = "朝鲜", "Vladimir Putin" = "普京" }\n')
+    # Config aliases win over the shipped entity table (which makes North Korea 朝鲜).
+    config = parse_config('[tags]\naliases = { "North Korea" = "北韩", "Vladimir Putin" = "普丁总统" }\n')
     raw = parse_article("english.txt", (FIXTURES / "english.txt").read_bytes())
     aliased = process(raw, config)[0]
     terms = {t for t, _, _ in aliased.tag_candidates}
-    assert {"朝鲜", "普京"} <= terms and not terms & {"North Korea", "Vladimir Putin"}
+    assert {"北韩", "普丁总统"} <= terms and not terms & {"North Korea", "Vladimir Putin", "朝鲜", "普京"}
     assert article.tag_candidates != aliased.tag_candidates
 
 

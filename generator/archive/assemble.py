@@ -11,7 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from generator.archive.tagging import MonthTags, Period, index_tags, tag_by_month
+from generator.archive.tagging import MonthTags, Period, index_tags, tag_kinds, tag_months
+from generator.article.entities import display_name
 from generator.config import TagsConfig
 from generator.models import Archive, Article, Duplicate, Month, OutletIndex, Problem, TagCandidates
 from generator.paths import moved_article_folder
@@ -179,11 +180,12 @@ def month_keys(articles: Iterable[Article], config: TagsConfig, periods: Sequenc
 NO_CANDIDATES = TagCandidates()  # what a tagged article holds instead of its candidates
 
 
-def tag_articles(articles: tuple[Article, ...], config: TagsConfig,
-                 known: Mapping[str, MonthTags] | None = None) -> dict[str, MonthTags]:
-    """Articles with tag candidates (+ the months an earlier build tagged, by key) → each given its
-    tags, scored across all of them, and its candidates let go, in place; → this build's months by
-    key, to keep.
+def tag_articles(articles: tuple[Article, ...], config: TagsConfig, known: Mapping[str, MonthTags] | None = None,
+                 language: str = "zh-CN") -> tuple[dict[str, MonthTags], dict[str, str]]:
+    """Articles with tag candidates (+ the months an earlier build tagged, by key, + the site's language) →
+    each given its tags, scored across all of them and named as the site's language writes them
+    (entities.display_name), and its candidates let go, in place; → (this build's months by key, to keep,
+    and each tag's kind letter by its name).
 
     In place, although Article is frozen: the articles are this build's own, decoded from the
     cache for it, and nothing has seen them yet; a tagged copy of each cost 1.5 s and 100 MB at
@@ -191,34 +193,41 @@ def tag_articles(articles: tuple[Article, ...], config: TagsConfig,
     100,000 articles through the whole render.
     """
     periods = list(map(_year_month, articles))  # once for both: a pass over 100,000 articles is ~0.1 s
-    tags, months = tag_by_month(list(map(_candidates, articles)), list(map(_outlet_key, articles)),
-                                periods, config, month_keys(articles, config, periods), known)
+    tags, months, every = tag_months(list(map(_candidates, articles)), list(map(_outlet_key, articles)),
+                                     periods, config, month_keys(articles, config, periods), known)
+    names: dict[str, str] = {}  # each tag's key → its name on the site
+    kinds = {names.setdefault(tag, display_name(tag, language)): kind for tag, kind in tag_kinds(every).items()}
+    if language != "zh-CN":
+        tags = [tuple(dict.fromkeys(names.get(tag) or names.setdefault(tag, display_name(tag, language))
+                                    for tag in found)) for found in tags]
     if len(tags) != len(articles):
         raise ValueError(f"tagging gave {len(tags)} results for {len(articles)} articles")
     # Set in C loops (calls of object.__setattr__): two calls per article made a tenth of a second.
     collections.deque(map(object.__setattr__, articles, itertools.repeat("tags"), tags), maxlen=0)
     collections.deque(map(object.__setattr__, articles, itertools.repeat("tag_candidates"),
                           itertools.repeat(NO_CANDIDATES)), maxlen=0)
-    return months
+    return months, kinds
 
 
 def build_archive(articles: Iterable[Article], problems: Iterable[Problem] = (), tags: TagsConfig | None = None,
-                  known_months: Mapping[str, MonthTags] | None = None) -> tuple[Archive, dict[str, MonthTags]]:
+                  known_months: Mapping[str, MonthTags] | None = None, language: str = "zh-CN",
+                  ) -> tuple[Archive, dict[str, MonthTags]]:
     """Every enriched article (+ problems met so far, + [tags] config to tag them, + the months an earlier
-    build tagged) → the frozen Archive, and its months' tagging by key (to keep for the next build).
+    build tagged, + the site's language, which names the tags) → the frozen Archive, and its months' tagging
+    by key (to keep for the next build).
 
     The articles must be the caller's own, seen by no one else yet: tagging sets their tags in place.
     """
     unique, duplicates = merge_duplicates(articles)
     placed, collisions = separate_colliding_paths(unique)
     ordered = tuple(newest_first(placed))
-    months = tag_articles(ordered, tags, known_months) if tags is not None else {}
+    months, kinds = tag_articles(ordered, tags, known_months, language) if tags is not None else ({}, {})
     archive = Archive(
         articles=ordered,
         months=group_months(ordered),
         outlets=group_outlets(ordered),
         duplicates=tuple(duplicates),
         problems=tuple(problems) + tuple(collisions),
-        tags=index_tags(ordered, tags.min_articles) if tags is not None else (),
+        tags=index_tags(ordered, tags.min_articles, kinds) if tags is not None else (),
     )
     return archive, months

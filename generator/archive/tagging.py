@@ -13,9 +13,11 @@ import math
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from generator.article.tags import BACKGROUND_IDF, DEFAULT_IDF, MIN_OCCURRENCES, Candidate, clean_name, term_key
+from generator.article.entities import KIND_LETTERS, entity_of
+from generator.article.folding import clean_name, term_key
+from generator.article.tags import BACKGROUND_IDF, DEFAULT_IDF, MIN_OCCURRENCES, Candidate
 from generator.config import TagsConfig
 from generator.models import Article, TagCandidates, TagIndex
 from generator.paths import FEED, PAGE, safe_segment
@@ -37,11 +39,13 @@ def idf(term: str, df: int, articles: int) -> float:
 
 
 def _fixed_tags(candidates: TagCandidates | Sequence[Candidate], outlet: str, config: TagsConfig) -> list[str]:
-    """An article's candidates + outlet key → the tags config fixes for it, in config order."""
+    """An article's candidates + outlet key → the tags it always has: those the post lists itself, then those
+    config fixes for it, in config order."""
+    listed = candidates.listed_tags() if isinstance(candidates, TagCandidates) else []
     if not config.fixed:
-        return []
+        return listed
     keys = {term_key(term) for term in _terms(candidates)}
-    tags = []
+    tags = list(listed)
     for key, values in config.fixed.items():
         if key == outlet or term_key(key) in keys:
             tags.extend(clean_name(v) for v in values)
@@ -70,6 +74,8 @@ class MonthTags:
     terms: Mapping[str, int]  # each term of the month's articles → how many of its articles have it
     shared: frozenset[str]  # those of its terms that ≥ min_articles articles of the archive had when it was tagged
     tags: tuple[tuple[str, ...], ...]  # its articles' tags, in the order they came
+    # each of those tags → {kind letter: how many of its articles' candidates say it} (entities.KIND_LETTERS)
+    kinds: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 Period = tuple[int, int]  # (year, month)
@@ -99,6 +105,15 @@ def tag_by_month(candidates: Sequence[TagCandidates | Sequence[Candidate]], outl
     A month whose key is known and whose terms are shared as they were is not tagged again: its tags
     depend on nothing else. At 100,000 articles that leaves one month of the three seconds tagging took.
     """
+    tags, made, _ = tag_months(candidates, outlets, periods, config, keys, known)
+    return tags, made
+
+
+def tag_months(candidates: Sequence[TagCandidates | Sequence[Candidate]], outlets: Sequence[str],
+               periods: Sequence[Period], config: TagsConfig, keys: Mapping[Period, str] | None = None,
+               known: Mapping[str, MonthTags] | None = None,
+               ) -> tuple[list[tuple[str, ...]], dict[str, MonthTags], list[MonthTags]]:
+    """tag_by_month, + every month's MonthTags (those with no key too), oldest first: their kinds name the tags'."""
     keys, known = keys or {}, known or {}
     by_period: dict[Period, list[int]] = defaultdict(list)
     for position, period in enumerate(periods):
@@ -113,6 +128,7 @@ def tag_by_month(candidates: Sequence[TagCandidates | Sequence[Candidate]], outl
         everywhere.update(month_counts)
     result: list[tuple[str, ...]] = [()] * len(candidates)
     made: dict[str, MonthTags] = {}
+    every: list[MonthTags] = []
     df: Counter[str] = Counter()
     seen = 0
     for period in order:
@@ -125,14 +141,44 @@ def tag_by_month(candidates: Sequence[TagCandidates | Sequence[Candidate]], outl
             # Per term, once a month (not once per mention); lower for a term no other article shares.
             ranks = {term: idf(term, df[term], seen) * (1.0 if term in shared else LONE_FACTOR)
                      for term in month_counts}
-            month = MonthTags(month_counts, shared, tuple(
-                _best(candidates[p], _fixed_tags(candidates[p], outlets[p], config), ranks, config.per_article)
-                for p in positions))
+            tags = tuple(_best(candidates[p], _fixed_tags(candidates[p], outlets[p], config), ranks,
+                               config.per_article) for p in positions)
+            month = MonthTags(month_counts, shared, tags, _kind_votes(candidates, positions, tags))
         for position, found in zip(positions, month.tags, strict=True):
             result[position] = found
         if period in keys:
             made[keys[period]] = month
-    return result, made
+        every.append(month)
+    return result, made, every
+
+
+def _kind_votes(candidates: Sequence[TagCandidates | Sequence[Candidate]], positions: Sequence[int],
+                tags: Sequence[tuple[str, ...]]) -> dict[str, dict[str, int]]:
+    """Every article's candidates + one month's positions and tags → {tag: {kind letter: how many of the
+    month's articles tagged with it say that kind}}."""
+    votes: dict[str, dict[str, int]] = defaultdict(dict)
+    for position, found in zip(positions, tags, strict=True):
+        article = candidates[position]
+        kinds = article.kind_of() if isinstance(article, TagCandidates) else {}
+        for tag in found:
+            letter = kinds.get(tag, "x")
+            votes[tag][letter] = votes[tag].get(letter, 0) + 1
+    return dict(votes)
+
+
+def tag_kinds(months: Iterable[MonthTags]) -> dict[str, str]:
+    """Every month's tagging → {tag: its kind letter}: the entity table's, else the one most of its articles'
+    candidates say (a known kind before x, then the first letter)."""
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for month in months:
+        for tag, counts in month.kinds.items():
+            votes[tag].update(counts)
+    kinds = {}
+    for tag, counts in votes.items():
+        entity = entity_of(tag)
+        kinds[tag] = KIND_LETTERS[entity.kind] if entity is not None else \
+            min(counts.items(), key=lambda item: (item[0] == "x", -item[1], item[0]))[0]
+    return kinds
 
 
 def _term_counts(candidates: Sequence[TagCandidates | Sequence[Candidate]], positions: Sequence[int]) -> Counter[str]:
@@ -184,13 +230,15 @@ def tag_segments(names: Iterable[str]) -> dict[str, str]:
     return segments
 
 
-def index_tags(articles: Sequence[Article], min_articles: int) -> tuple[TagIndex, ...]:
-    """Tagged articles, newest first → one TagIndex per tag with ≥ min_articles, most articles first."""
+def index_tags(articles: Sequence[Article], min_articles: int, kinds: Mapping[str, str] | None = None,
+               ) -> tuple[TagIndex, ...]:
+    """Tagged articles, newest first (+ each tag's kind letter) → one TagIndex per tag with ≥ min_articles,
+    most articles first."""
     by_tag: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
         for tag in article.tags:
             by_tag[tag].append(article)
     kept = {name: tuple(arts) for name, arts in by_tag.items() if len(arts) >= min_articles}
     segments = tag_segments(kept)
-    indexes = [TagIndex(name, segments[name], arts) for name, arts in kept.items()]
+    indexes = [TagIndex(name, segments[name], arts, (kinds or {}).get(name, "x")) for name, arts in kept.items()]
     return tuple(sorted(indexes, key=lambda t: (-len(t.articles), t.name)))

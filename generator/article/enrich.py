@@ -137,6 +137,7 @@ def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = 
     identity = normalize_url(written) if written else f"title:{short_hash(title, 16)}:{captured_ms}"
     slug = readable_slug(written, title, raw.url)
     lang = detect_language(body.text or title)
+    outlet = outlet_for(raw.url, {domain: source.name for domain, source in config.sources.items() if source.name})
     article = Article(
         source_file=raw.source_file,
         url=raw.url,
@@ -147,7 +148,7 @@ def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = 
         published=_localize(body.published, zone),
         slug=slug,
         path=article_folder(captured, slug),
-        outlet=outlet_for(raw.url, {domain: source.name for domain, source in config.sources.items() if source.name}),
+        outlet=outlet,
         author=body.author or raw.author,
         lang=lang,
         summary=body.summary,
@@ -156,7 +157,8 @@ def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = 
         story=_same_or(identity, story_key(raw.url)) if raw.url else identity,
         text_length=len(body.text),
         date_source=found.source,
-        tag_candidates=extract_candidates(title, body.text, lang, config.tags),
+        tag_candidates=extract_candidates(title, body.text, lang, config.tags, listed=raw.tags,
+                                          outlet=(outlet.name, outlet.key, *raw.categories)),
     )
     # What the search index reads of the article: its page shows these above and in its body.
     searched = search_words("\n".join((title, article.outlet.name, article.author, body.text)))

@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import re
 import types
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import opencc
-
+from generator.article.entities import KIND_LETTERS, entities, entity_of, lowercase_english, lowercase_forms
+from generator.article.folding import clean_name, fold, term_key
+from generator.article.zh_names import NAME_KINDS, SEPARATORS, TRANSLIT, is_name, is_piece, place_without_suffix
 from generator.config import TagsConfig
 
 if TYPE_CHECKING:
@@ -82,43 +82,6 @@ def _read_idf() -> tuple[dict[str, float], float]:
 STOP_ZH = _read_words("stop_zh.txt")
 STOP_EN = _read_words("stop_en.txt")
 BACKGROUND_IDF, DEFAULT_IDF = _read_idf()
-_T2S = opencc.OpenCC("t2s")
-
-
-# The compatibility characters common in Chinese news (full-width ASCII, the ideographic space, the
-# ellipsis, the no-break space), each with its compatibility decomposition: NFKC starts by making
-# that of it, so replacing them first leaves NFKC's result as it was.
-_COMMON_COMPATIBLE = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {
-    "\u3000": " ", "\u2026": "...", "\u00a0": " "}
-_COMMON_COMPATIBLE_CHAR = re.compile(f"[{re.escape(''.join(_COMMON_COMPATIBLE))}]")
-
-
-def nfkc(text: str) -> str:
-    """Any text → its NFKC form. Chinese text is seldom in NFKC only because of its full-width
-    punctuation: that is replaced first (one str.replace per kind found), and the text then passes
-    NFKC's quick check, in a tenth of the time of normalising it (property-tested equal)."""
-    for found in set(_COMMON_COMPATIBLE_CHAR.findall(text)):
-        text = text.replace(found, _COMMON_COMPATIBLE[found])
-    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
-
-
-def fold(text: str) -> str:
-    """Any text → NFKC-normalised (full-width Latin → ASCII) and Traditional → Simplified."""
-    return _T2S.convert(nfkc(text))
-
-
-@lru_cache(maxsize=65_536)
-def clean_name(name: str) -> str:
-    """A tag name from the config → folded, control and format characters dropped, spaces collapsed."""
-    return " ".join("".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in fold(name)).split())
-
-
-@lru_cache(maxsize=65_536)
-def term_key(term: str) -> str:
-    """A term → the form terms are compared in: folded and case-folded."""
-    return fold(term).casefold()
-
-
 def _configured_terms(config: TagsConfig) -> tuple[str, ...]:
     """Config → every term it names (alias variants and targets, fixed-tag keys), folded and sorted."""
     terms = {*config.aliases, *config.aliases.values(), *config.fixed}
@@ -160,17 +123,127 @@ def _unglued(word: str, segmenter: rjieba.Jieba | None) -> str:
     return word
 
 
-def _chinese_terms(text: str, segmenter: rjieba.Jieba | None, configured: frozenset[str]) -> Iterator[tuple[str, int]]:
-    """Folded Chinese text → (proper noun or configured term, offset) for each mention."""
-    offset = 0
-    for word, flag in (segmenter.tag(text) if segmenter else load_rjieba().tag(text)):
-        start, offset = offset, offset + len(word)
+@lru_cache(maxsize=65_536)
+def _proper_kind(word: str) -> str:
+    """A word → the kind letter of the name the dictionary takes it for as a whole (zh_names.NAME_KINDS), or ''."""
+    parts = load_rjieba().tag(word, False)
+    return NAME_KINDS.get(parts[0][1], "") if len(parts) == 1 else ""
+
+
+@lru_cache(maxsize=65_536)
+def _chinese_name(word: str, flag: str) -> tuple[str, str]:
+    """A token (or pieces joined into one) + its part of speech → (the term it counts for, its kind letter),
+    or ('', '') when it is no name: a form of the entity table's, a place without its suffix, or the word."""
+    entity = entity_of(word)
+    if entity is not None:
+        return word, KIND_LETTERS[entity.kind]
+    if flag not in NAME_KINDS:
+        return "", ""
+    if "·" in word:  # a full name, its parts joined by ·: a person's
+        return (word, "p") if all(part.isalpha() for part in word.split("·")) else ("", "")
+    word = _unglued(word, None)
+    if not word:
+        return "", ""
+    entity = entity_of(word)
+    if entity is not None:
+        return word, KIND_LETTERS[entity.kind]
+    place = place_without_suffix(word, _is_proper)
+    if place:
+        entity = entity_of(place)
+        return place, KIND_LETTERS[entity.kind] if entity is not None else (_proper_kind(place) or "l")
+    if word in STOP_ZH or not is_name(word, flag, load_rjieba().has_word(word)):
+        return "", ""
+    return word, NAME_KINDS[flag]
+
+
+def _is_proper(word: str) -> bool:
+    """A word → whether the entity table or the dictionary takes it for a name."""
+    return entity_of(word) is not None or bool(_proper_kind(word))
+
+
+@lru_cache(maxsize=1)
+def _table_phrases() -> dict[str, tuple[str, ...]]:
+    """→ the entity table's Chinese forms the dictionary cuts into several words, by their first word:
+    {first word: the forms, longest first}."""
+    phrases: dict[str, list[str]] = defaultdict(list)
+    tag = load_rjieba().tag
+    for entity in entities():
+        for form in (entity.name, *entity.forms):
+            form = fold(form)
+            if any("\u4e00" <= ch <= "\u9fff" for ch in form):
+                for hmm in (True, False):
+                    words = [w for w, _ in tag(form, hmm)]
+                    if len(words) > 1:
+                        phrases[words[0]].append(form)
+    return {first: tuple(sorted(set(forms), key=lambda f: (-len(f), f))) for first, forms in phrases.items()}
+
+
+def _chinese_terms(text: str, segmenter: rjieba.Jieba | None, configured: frozenset[str],
+                   ) -> Iterator[tuple[str, int, str]]:
+    """Folded Chinese text → (name, table entity or configured term, offset, kind letter) for each mention.
+
+    Adjacent pieces of a transliterated name are joined first (魏茨 + 曼 → 魏茨曼), and a name's parts
+    joined by · are one name; the table's forms the dictionary cuts up are found whole (普世 + 价值).
+    """
+    tokens = segmenter.tag(text) if segmenter else load_rjieba().tag(text)
+    phrases = _table_phrases()
+    count, i, offset = len(tokens), 0, 0
+    while i < count:
+        word, flag = tokens[i]
+        start = offset
+        if flag not in NAME_KINDS and flag != "eng" and not (len(word) == 1 and word in TRANSLIT) \
+                and word not in phrases and word not in configured:
+            i, offset = i + 1, offset + len(word)  # most words: no name, nor the start of one
+            continue
         if word in configured:
-            yield word, start
-        elif flag in PROPER:
-            term = _unglued(word, segmenter)
+            i, offset = i + 1, offset + len(word)
+            yield word, start, "x"
+            continue
+        if word in phrases:
+            rest = text[start : start + 12]
+            form = next((f for f in phrases[word] if rest.startswith(f)), "")
+            if form:
+                entity = entity_of(form)
+                assert entity is not None
+                end = start + len(form)
+                while offset < end and i < count:
+                    offset += len(tokens[i][0])
+                    i += 1
+                yield form, start, KIND_LETTERS[entity.kind]
+                continue
+        # A run of name pieces, or of names joined by ·: one name when it has a name in it.
+        j, pieces, proper_pieces, places = i, [], 0, 0
+        while j < count:
+            piece, piece_flag = tokens[j]
+            if is_piece(piece, piece_flag) or (pieces and piece_flag in NAME_KINDS and pieces[-1] in SEPARATORS):
+                if len(piece) > 1 and piece_flag == "ns":
+                    places += 1
+                proper_pieces += piece_flag in NAME_KINDS and len(piece) > 1
+                pieces.append(piece)
+            elif (piece in SEPARATORS and pieces and j + 1 < count and tokens[j + 1][1] in NAME_KINDS
+                  and tokens[j + 1][0] not in SEPARATORS):
+                pieces.append("·")
+            else:
+                break
+            j += 1
+        if len(pieces) > 1 and proper_pieces and places < 2:
+            name = "".join(pieces)
+            for piece, _ in tokens[i:j]:
+                offset += len(piece)
+            i = j
+            term, kind = _chinese_name(name, "nrt")
             if term:
-                yield term, start
+                yield term, start, kind
+            continue
+        i, offset = i + 1, offset + len(word)
+        if flag == "eng":
+            entity = entity_of(word)
+            if entity is not None and (word != word.lower() or word in lowercase_english()):
+                yield word, start, KIND_LETTERS[entity.kind]
+            continue
+        term, kind = _chinese_name(word, flag)
+        if term:
+            yield term, start, kind
 
 
 def _english_runs(text: str) -> Iterator[tuple[list[str], int, bool]]:
@@ -197,48 +270,117 @@ def _english_runs(text: str) -> Iterator[tuple[list[str], int, bool]]:
         yield run, start, sentence_start
 
 
-def _english_terms(text: str) -> Iterator[tuple[str, int]]:
-    """English text → (proper name, offset) per mention: titles, stop words and possessives dropped."""
+# A contraction ("I'm", "we've", "don't") is no name.
+_CONTRACTION = re.compile(r"^I$|['’](?:m|ve|ll|re|d|t|s)$|n['’]t$", re.IGNORECASE)
+# Words capitalised as names are, that name nothing alone ("the Party", "the Internet", "God").
+_EN_GENERIC = frozenset(["party", "state", "states", "government", "ministry", "republic", "congress", "internet",
+                         "web", "god", "mum", "mom", "dad", "english", "court", "army", "city", "council"])
+# Common nouns a name's possessive is made of ("People's Republic", "Workers' Party", "Women's March").
+_EN_GROUPS = frozenset(["people", "workers", "women", "children", "men", "veterans", "farmers", "citizens",
+                        "nations", "mothers", "fathers", "students", "writers", "peoples", "worker", "woman", "child"])
+_LOWER_WORD = re.compile(r"(?<![\w'’])[a-z][a-z'’\-]*")
+# Last words of organisations' and places' names, and first words of places', for an English name's kind.
+_EN_ORGANISATION = frozenset(["party", "university", "ministry", "council", "committee", "agency", "bank", "company",
+                              "corporation", "inc", "times", "post", "news", "institute", "foundation", "association",
+                              "union", "court", "department", "commission", "organization", "organisation", "group",
+                              "lab", "labs", "army", "police", "congress", "parliament", "office", "bureau", "center",
+                              "centre", "network", "journal", "review", "press", "media"])
+_EN_PLACE = frozenset(["city", "province", "island", "islands", "sea", "river", "street", "square", "mountains",
+                       "county", "state", "region", "valley", "bay", "strait", "district"])
+_EN_PLACE_FIRST = frozenset(["north", "south", "east", "west", "new", "san", "los", "saint", "st", "mount", "lake"])
+
+
+def _english_kind(term: str) -> str:
+    """A capitalised English name → its kind letter, where its words tell (Party, University, Province, …)."""
+    words = term.casefold().split()
+    if len(words) > 1 and words[-1] in _EN_ORGANISATION:
+        return "o"
+    if len(words) > 1 and (words[-1] in _EN_PLACE or words[0] in _EN_PLACE_FIRST):
+        return "l"
+    return "x"
+
+
+def _possessive_split(words: list[str], common: frozenset[str]) -> list[list[str]]:
+    """A run's words → the names in it: split after a possessive ("China's Zoom" → China, Zoom), unless the
+    possessor is a common word, when the possessive is part of the name ("People's Republic of China")."""
+    names: list[list[str]] = [[]]
+    for position, word in enumerate(words):
+        base = re.sub(r"['’]s$|(?<=s)['’]$", "", word)
+        if base != word and position + 1 < len(words):
+            if base.lower() in common or base.lower() in STOP_EN or base.lower() in _EN_GROUPS:
+                names[-1].append(base + ("'s" if not word.endswith(("'", "’")) else "'"))
+                continue
+            names[-1].append(base)
+            names.append([])
+        else:
+            names[-1].append(base)
+    return [name for name in names if name]
+
+
+def _english_terms(text: str) -> Iterator[tuple[str, int, str]]:
+    """English text → (proper name, offset, kind letter) per mention: titles, stop words, contractions, common
+    words that open a sentence and possessives dropped ("Although Beijing's" → Beijing)."""
+    common = frozenset(_LOWER_WORD.findall(text))  # the words the text also writes in lower case
     found = []
     for run, start, sentence_start in _english_runs(text):
-        words = [w.removesuffix("'s").removesuffix("’s").strip("-'’") for w in run]
-        while words and words[-1] in _EN_CONNECTORS:
-            words.pop()
-        titled = [i for i, w in enumerate(words) if w.lower() in _EN_TITLES]
-        if titled and titled[-1] + 1 < len(words):
-            words, sentence_start = words[titled[-1] + 1 :], False
-            while words and words[0] in _EN_CONNECTORS:  # "Secretary of State Antony Blinken"
-                words = words[1:]
-                while words and words[0].lower() in _EN_OFFICES:
+        if any(_CONTRACTION.search(w) and not re.search(r"['’]s$", w) for w in run):
+            run = [w for w in run if not (_CONTRACTION.search(w) and not re.search(r"['’]s$", w))]
+            sentence_start = False
+        if sentence_start and run and run[0].lower() in common:
+            run, sentence_start = run[1:], False  # "Unless China": a common word that opens a sentence
+        for words in _possessive_split(run, common):
+            words = [w.strip("-'’") if not w.endswith("'s") else w for w in words]
+            while words and words[-1] in _EN_CONNECTORS:
+                words.pop()
+            titled = [i for i, w in enumerate(words) if w.lower() in _EN_TITLES]
+            first = sentence_start
+            if titled and titled[-1] + 1 < len(words):
+                words, first = words[titled[-1] + 1 :], False
+                while words and words[0] in _EN_CONNECTORS:  # "Secretary of State Antony Blinken"
                     words = words[1:]
-        while words and words[0].lower() in STOP_EN:
-            words, sentence_start = words[1:], False
-        words = [w for w in words if w]
-        if not words or (len(words) == 1 and (words[0].lower() in STOP_EN or len(words[0]) < 2)):
-            continue
-        found.append((" ".join(words), start, sentence_start and len(words) == 1))
+                    while words and words[0].lower() in _EN_OFFICES:
+                        words = words[1:]
+            while words and words[0].lower() in STOP_EN:
+                words, first = words[1:], False
+            words = [w for w in words if w]
+            if not words or (len(words) == 1 and (words[0].lower() in STOP_EN or len(words[0]) < 2)):
+                continue
+            if len(words) == 1 and (words[0].lower() in common or words[0].lower() in _EN_GENERIC) \
+                    and entity_of(words[0]) is None:
+                continue  # "Internet" where the text also writes "internet": a common word
+            found.append((" ".join(words), start, first and len(words) == 1))
+            sentence_start = False
     # A lone capitalised word only at sentence starts ("Officials said") is not a name.
     named = {term for term, _, first in found if not first}
     # News names a person in full once, then by surname: "Putin" after "Vladimir Putin" is one tag.
     full: dict[str, set[str]] = defaultdict(set)
     for term, _, _ in found:
-        if " " in term:
-            full[term.rsplit(" ", 1)[1]].add(term)
+        words = term.split(" ")
+        if 1 < len(words) <= 4 and not any(w in _EN_CONNECTORS for w in words):
+            full[words[-1]].add(term)
     for term, start, first in found:
         if not first or term in named or term.isupper():
-            yield (next(iter(full[term])) if len(full.get(term, ())) == 1 else term), start
+            term = next(iter(full[term])) if len(full.get(term, ())) == 1 else term
+            entity = entity_of(term)
+            yield term, start, KIND_LETTERS[entity.kind] if entity is not None else _english_kind(term)
+    pattern = lowercase_forms()
+    if pattern is not None:
+        for match in pattern.finditer(text):
+            entity = entity_of(match.group())
+            if entity is not None:
+                yield match.group(), match.start(), KIND_LETTERS[entity.kind]
 
 
-def _configured_latin(text: str, terms: Iterable[str]) -> Iterator[tuple[str, int]]:
-    """Text + configured terms in Latin letters → (term, offset) for each whole-word mention."""
+def _configured_latin(text: str, terms: Iterable[str]) -> Iterator[tuple[str, int, str]]:
+    """Text + configured terms in Latin letters → (term, offset, kind letter) for each whole-word mention."""
     for term in terms:
         if term.isascii():
             for match in re.finditer(rf"\b{re.escape(term)}\b", text, re.IGNORECASE):
-                yield term, match.start()
+                yield term, match.start(), "x"
 
 
-def _mentions(text: str, lang: str, config: TagsConfig) -> Iterator[tuple[str, int]]:
-    """Folded text → every mention of a candidate term, with its offset."""
+def _mentions(text: str, lang: str, config: TagsConfig) -> Iterator[tuple[str, int, str]]:
+    """Folded text → every mention of a candidate term, with its offset and kind letter."""
     terms = _configured_terms(config)
     if lang == "en":
         yield from _english_terms(text)
@@ -247,38 +389,109 @@ def _mentions(text: str, lang: str, config: TagsConfig) -> Iterator[tuple[str, i
     yield from _configured_latin(text, terms)
 
 
-def extract_candidates(title: str, text: str, lang: str, config: TagsConfig) -> TagCandidates:
-    """An article's title, plain text and language + [tags] config → its candidates, sorted by term."""
+def _longest_names(counts: dict[str, int], text: str) -> dict[str, str]:
+    """An article's Chinese candidate keys + its text → {a fragment: the longer name it is part of}.
+
+    A candidate that a longer candidate holds, and that the text mostly writes inside it (斯诺 where 斯诺登
+    is written as often), or that is a part of a full name joined by · (马丁 in 马丁·路德·金), is that name.
+    """
+    longer = sorted((key for key in counts if len(key) > 2 and not key.isascii()), key=len, reverse=True)
+    moved = {}
+    for key in counts:
+        if key.isascii() or entity_of(key) is not None:
+            continue
+        holders = [name for name in longer if len(name) > len(key) and key in name
+                   and (("·" in name and key in name.split("·")) or text.count(name) * 2 >= text.count(key))]
+        if holders:  # the one written most, then the longest
+            moved[key] = max(holders, key=lambda name: (text.count(name), len(name), name))
+    return moved
+
+
+def _outlet_form(name: str) -> str:
+    """An outlet's name, domain or category → the form they are compared in: letters and digits, case-folded,
+    without the domain's ending ("Nei.st", "nei.st" → "neist"; "iyouport.org" → "iyouport")."""
+    name = term_key(name)
+    if "." in name and name.isascii() and " " not in name:
+        name = name.rsplit(".", 1)[0]
+    return "".join(ch for ch in name if ch.isalnum())
+
+
+def _own_tags(listed: Iterable[str], outlet: Iterable[str], aliases: dict[str, str], stop: set[str]) -> list[str]:
+    """The tags a post lists itself + its outlet's name, domain and categories + config aliases and stop words →
+    its own tags, each as the tag it is an alias or entity of. A tag that only names the outlet (`[ Matters ]`,
+    which real archives list on every post) is left out: the article's publisher link already says it."""
+    outlets = {_outlet_form(name) for name in outlet} - {""}
+    own = []
+    for tag in listed:
+        tag = clean_name(tag)
+        if not tag or _outlet_form(tag) in outlets or term_key(tag) in stop:
+            continue
+        tag = aliases.get(term_key(tag), tag)
+        entity = entity_of(tag)
+        own.append(entity.name if entity is not None else tag)
+    return list(dict.fromkeys(own))
+
+
+def extract_candidates(title: str, text: str, lang: str, config: TagsConfig, listed: Iterable[str] = (),
+                       outlet: Iterable[str] = ()) -> TagCandidates:
+    """An article's title, plain text and language + [tags] config (+ the tags the post lists itself, + its
+    outlet's name, domain and categories) → its candidates, sorted by term, and its own tags.
+
+    The outlet is no tag of its own articles (a 美国之音 article that names 美国之音 is not about it)."""
     aliases = {term_key(k): clean_name(v) for k, v in config.aliases.items()}
     stop = {term_key(w) for w in config.stop}
+    outlet = tuple(outlet)
+    own = _own_tags(listed, outlet, aliases, stop)
+    for name in outlet:
+        entity = entity_of(name)
+        stop |= {term_key(name)} | ({term_key(entity.name)} if entity is not None else set())
     configured = {term_key(t) for t in _configured_terms(config)}
     text = fold(text)
     length = max(len(text), 1)
-    # (term, weight, where it is: 0 = title or start of text, 1 = end of text)
-    mentions = [(term, TITLE_WEIGHT, 0.0) for term, _ in _mentions(fold(title), lang, config)]
-    for term, offset in _mentions(text, lang, config):
-        where = offset / length
-        mentions.append((term, 10 + round(10 * (1 - where)), where))
+    # (term, weight, where it is: 0 = title or start of text, 1 = end of text, kind letter)
+    in_text = [(term, 10 + round(10 * (1 - offset / length)), offset / length, kind)
+               for term, offset, kind in _mentions(text, lang, config)]
+    in_title = [(term, TITLE_WEIGHT, 0.0, kind) for term, _, kind in _mentions(fold(title), lang, config)]
+    if lang == "en":  # an English title capitalises every word: its names count only where the text has them
+        written = {term_key(term) for term, _, _, _ in in_text}
+        in_title = [mention for mention in in_title if term_key(mention[0]) in written]
     # Plain dicts, not Counters: a Counter's missing key is a Python call, per mention.
     counts: dict[str, int] = {}
     weights: dict[str, int] = {}
     spellings: dict[str, dict[str, int]] = {}
+    kinds: dict[str, dict[str, int]] = {}
     stop_zh = STOP_ZH if lang != "en" else frozenset()
-    for term, weight, where in mentions:
-        term = aliases.get(term_key(term), term)
+    for term, weight, where, kind in in_title + in_text:
+        # A config alias wins over the entity table, which wins over the form written.
+        key = term_key(term)
+        if key in aliases:
+            term = aliases[key]
+        elif (entity := entity_of(term)) is not None:
+            term = entity.name
         key = term_key(term)
         if key in stop or term in stop_zh:
             continue
         if key not in counts:  # mentions come in reading order: title, then text
-            counts[key], weights[key], spellings[key] = 0, round(FIRST_WEIGHT * (1 - where)), {}
+            counts[key], weights[key], spellings[key], kinds[key] = 0, round(FIRST_WEIGHT * (1 - where)), {}, {}
         counts[key] += 1
         weights[key] += weight
         spelled = spellings[key]
         spelled[term] = spelled.get(term, 0) + 1
-    result = []
+        kinds[key][kind] = kinds[key].get(kind, 0) + 1
+    if lang != "en":
+        for fragment, name in _longest_names(counts, text).items():
+            if fragment in counts and name in counts:
+                counts[name] += counts.pop(fragment)
+                weights[name] += weights.pop(fragment)
+                spellings.pop(fragment)
+                for kind, n in kinds.pop(fragment).items():
+                    kinds[name][kind] = kinds[name].get(kind, 0) + n
+    result, letters = [], {}
     for key, count in counts.items():
         if count >= MIN_OCCURRENCES or key in configured:
             # The spelling used most ("Kim Jong Un", not "KIM JONG UN"); ties go to the first in order.
             spelling = min(spellings[key].items(), key=lambda item: (-item[1], item[0]))[0]
             result.append((spelling, count, weights[key]))
-    return TagCandidates.pack(result)
+            # The kind most mentions say, a known one before "x"; ties go to the first letter.
+            letters[spelling] = min(kinds[key].items(), key=lambda item: (item[0] == "x", -item[1], item[0]))[0]
+    return TagCandidates.pack(result, letters, own)

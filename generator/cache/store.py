@@ -259,8 +259,8 @@ class Cache:
         months = {}
         for key, data in self.db.execute("SELECT key, data FROM month_tags"):
             try:
-                terms, shared, tags = pickle.loads(data)
-                months[key] = MonthTags(terms, frozenset(shared), tags)
+                terms, shared, tags, kinds = pickle.loads(data)
+                months[key] = MonthTags(terms, frozenset(shared), tags, kinds)
             except Exception:  # damaged, or written by other code: that month is tagged again
                 continue
         self.months_loaded = months
@@ -274,7 +274,8 @@ class Cache:
             for key, month in sorted(months.items()):
                 if self.months_loaded.get(key) is month:
                     continue
-                data = pickle.dumps((dict(month.terms), sorted(month.shared), month.tags),
+                data = pickle.dumps((dict(month.terms), sorted(month.shared), month.tags,
+                                     {tag: dict(votes) for tag, votes in month.kinds.items()}),
                                     protocol=pickle.HIGHEST_PROTOCOL)
                 self.db.execute("INSERT OR REPLACE INTO month_tags VALUES (?, ?)", (key, data))
 

@@ -130,7 +130,7 @@ def archive_of(gathered: Gathered, config: Config, cache: Cache) -> Archive:
         else:
             problems.append(outcome.problem)
     problems.sort(key=lambda p: (p.file, p.line))
-    archive, months = build_archive(articles, problems, config.tags, cache.month_tags())
+    archive, months = build_archive(articles, problems, config.tags, cache.month_tags(), config.language)
     cache.keep_month_tags(months)
     return archive
 
