@@ -282,14 +282,24 @@ def test_unsafe_fixed_tags_build_inside_the_output_folder(seed_copy: Path, tmp_p
 # --- pages and feeds -----------------------------------------------------------------------
 
 
-def test_tag_index_lists_tags_biggest_first(seed_site: tuple[Path, BuildResult]) -> None:
+def test_tag_index_groups_tags_by_kind_and_initial(seed_site: tuple[Path, BuildResult]) -> None:
     site, result = seed_site
     counts = [len(t.articles) for t in result.archive.tags]
     assert counts == sorted(counts, reverse=True) and set(SEED_TAGS) <= {t.name for t in result.archive.tags}
+    kinds = {t.name: t.kind for t in result.archive.tags}
+    assert kinds["普京"] == kinds["金正恩"] == "p" and kinds["朝鲜"] == kinds["俄罗斯"] == "l"
     page = (site / "tags" / "index.html").read_text(encoding="utf-8")
-    positions = [page.index(f">{t.name}</a>") for t in result.archive.tags]
-    assert positions == sorted(positions)
+    soup = BeautifulSoup(page, "html.parser")
+    people, places = soup.select_one("section#p"), soup.select_one("section#l")
+    assert people.h2.get_text(" ", strip=True).startswith("人物") and places.h2.get_text().startswith("地点")
+    # By initial, in pinyin: 金正恩 under J before 普京 under P; 朝鲜 under C before 俄罗斯 under E.
+    assert [h.get_text() for h in people.select("h3")] == ["J", "P"]
+    assert [h.get_text() for h in places.select("h3")][:2] == ["C", "E"]
+    pujing = people.select_one("#p-P + ul li")
+    assert pujing["data-key"] == "普京 pujing pj"
     assert 'href="%E6%99%AE%E4%BA%AC/index.html">普京</a> <span class="count">3</span>' in page
+    # The filter box is hidden until its script shows it: without script every tag shows.
+    assert soup.select_one("form.tag-filter").has_attr("hidden") and "static/tags.js" in page
 
 
 def test_tag_page_lists_its_articles_newest_first(seed_site: tuple[Path, BuildResult]) -> None:

@@ -61,9 +61,13 @@ def _terms(candidates: TagCandidates | Sequence[Candidate]) -> list[str]:
 
 def _best(candidates: TagCandidates | Sequence[Candidate], fixed: list[str], ranks: Mapping[str, float],
           room: int) -> tuple[str, ...]:
-    """An article's candidates + its fixed tags + each term's rank → its tags: the fixed, then the best scored."""
+    """An article's candidates + its fixed tags + each term's rank → its tags: the fixed, then the best scored
+    of those mentioned MIN_OCCURRENCES times; when there is none, the best of those mentioned once (an
+    article that names nothing twice keeps its one weightiest name: article.tags.extract_candidates)."""
     scored = sorted((-weight * ranks[term], term) for term, count, weight in candidates
                     if count >= MIN_OCCURRENCES and term not in fixed)
+    if not scored and not fixed:
+        scored = sorted((-weight * ranks[term], term) for term, _, weight in candidates)[:1]
     return tuple(fixed + [term for _, term in scored[:max(room - len(fixed), 0)]])
 
 

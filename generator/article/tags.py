@@ -25,7 +25,15 @@ from typing import TYPE_CHECKING
 
 from generator.article.entities import KIND_LETTERS, entities, entity_of, lowercase_english, lowercase_forms
 from generator.article.folding import clean_name, fold, term_key
-from generator.article.zh_names import NAME_KINDS, SEPARATORS, TRANSLIT, is_name, is_piece, place_without_suffix
+from generator.article.zh_names import (
+    NAME_KINDS,
+    SEPARATORS,
+    TRANSLIT,
+    is_name,
+    is_piece,
+    name_kind,
+    place_without_suffix,
+)
 from generator.config import TagsConfig
 
 if TYPE_CHECKING:
@@ -141,6 +149,8 @@ def _chinese_name(word: str, flag: str) -> tuple[str, str]:
         return "", ""
     if "·" in word:  # a full name, its parts joined by ·: a person's
         return (word, "p") if all(part.isalpha() for part in word.split("·")) else ("", "")
+    if flag == "nrt" and not load_rjieba().has_word(word):  # pieces joined: a name, of a kind not known
+        return word, "x"
     word = _unglued(word, None)
     if not word:
         return "", ""
@@ -150,10 +160,10 @@ def _chinese_name(word: str, flag: str) -> tuple[str, str]:
     place = place_without_suffix(word, _is_proper)
     if place:
         entity = entity_of(place)
-        return place, KIND_LETTERS[entity.kind] if entity is not None else (_proper_kind(place) or "l")
+        return place, KIND_LETTERS[entity.kind] if entity is not None else "l"
     if word in STOP_ZH or not is_name(word, flag, load_rjieba().has_word(word)):
         return "", ""
-    return word, NAME_KINDS[flag]
+    return word, name_kind(word, flag)
 
 
 def _is_proper(word: str) -> bool:
@@ -178,6 +188,14 @@ def _table_phrases() -> dict[str, tuple[str, ...]]:
     return {first: tuple(sorted(set(forms), key=lambda f: (-len(f), f))) for first, forms in phrases.items()}
 
 
+@lru_cache(maxsize=1)
+def _table_words() -> frozenset[str]:
+    """→ the entity table's Chinese forms, folded: a word of these is a mention whatever its part of speech
+    (资本主义 n, 监控 v)."""
+    return frozenset(fold(form) for entity in entities() for form in (entity.name, *entity.forms)
+                     if any("\u4e00" <= ch <= "\u9fff" for ch in form))
+
+
 def _chinese_terms(text: str, segmenter: rjieba.Jieba | None, configured: frozenset[str],
                    ) -> Iterator[tuple[str, int, str]]:
     """Folded Chinese text → (name, table entity or configured term, offset, kind letter) for each mention.
@@ -186,13 +204,13 @@ def _chinese_terms(text: str, segmenter: rjieba.Jieba | None, configured: frozen
     joined by · are one name; the table's forms the dictionary cuts up are found whole (普世 + 价值).
     """
     tokens = segmenter.tag(text) if segmenter else load_rjieba().tag(text)
-    phrases = _table_phrases()
+    phrases, table_words = _table_phrases(), _table_words()
     count, i, offset = len(tokens), 0, 0
     while i < count:
         word, flag = tokens[i]
         start = offset
         if flag not in NAME_KINDS and flag != "eng" and not (len(word) == 1 and word in TRANSLIT) \
-                and word not in phrases and word not in configured:
+                and word not in phrases and word not in configured and word not in table_words:
             i, offset = i + 1, offset + len(word)  # most words: no name, nor the start of one
             continue
         if word in configured:
@@ -486,9 +504,13 @@ def extract_candidates(title: str, text: str, lang: str, config: TagsConfig, lis
                 spellings.pop(fragment)
                 for kind, n in kinds.pop(fragment).items():
                     kinds[name][kind] = kinds[name].get(kind, 0) + n
+    # An article that names nothing twice (a stub, a short note) keeps the name it gives most weight to: what
+    # its title or first lines name. Tagging takes it only when nothing else is there (archive.tagging._best).
+    named = [key for key, count in counts.items() if count >= MIN_OCCURRENCES and key not in configured]
+    lone = () if named or not counts else (min(counts, key=lambda key: (-weights[key], key)),)
     result, letters = [], {}
     for key, count in counts.items():
-        if count >= MIN_OCCURRENCES or key in configured:
+        if count >= MIN_OCCURRENCES or key in configured or key in lone:
             # The spelling used most ("Kim Jong Un", not "KIM JONG UN"); ties go to the first in order.
             spelling = min(spellings[key].items(), key=lambda item: (-item[1], item[0]))[0]
             result.append((spelling, count, weights[key]))

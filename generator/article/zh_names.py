@@ -64,8 +64,8 @@ def is_piece(word: str, flag: str) -> bool:
     """A token and its part of speech → whether it can be part of a transliterated name: a name the dictionary
     tags as transliterated (nrt), a name made of transliteration characters, or one such character that is not
     grammar (斯诺 + 登)."""
-    if len(word) == 1:
-        return word in TRANSLIT and flag not in _GRAMMAR
+    if len(word) == 1:  # 曼 in 魏茨 + 曼; 朱 (nr) in 朱 + 尔斯
+        return (word in TRANSLIT and flag not in _GRAMMAR) or flag in ("nr", "nrt")
     return flag == "nrt" or (flag in NAME_KINDS and transliterated(word))
 
 
@@ -76,6 +76,25 @@ def is_name(word: str, flag: str, known: bool) -> bool:
     if known:
         return True
     return transliterated(word) or (flag == "nr" and len(word) <= 3 and word[0] in _SURNAMES)
+
+
+# Ends of organisations' names: a name ending so is an organisation whatever the dictionary tags it.
+_ORGANISATION_ENDS = ("大学", "学院", "公司", "集团", "银行", "组织", "委员会", "协会", "基金会", "研究所", "研究院",
+                      "政府", "法院", "电视台", "通讯社", "日报", "时报", "邮报", "党", "部", "局", "署", "社")
+
+
+def name_kind(word: str, flag: str) -> str:
+    """A name + the part of speech the dictionary gives it → its kind letter, where that is safe to say: p for a
+    Chinese person's name (a common surname and one or two characters) or a full name joined by ·, l for a
+    place (ns), o for an organisation (nt, or a name ending as theirs do); x otherwise (jieba's nr and nrt
+    also tag brands, diseases and places: 星巴克, 埃博拉)."""
+    if word.endswith(_ORGANISATION_ENDS) and len(word) > 2:
+        return "o"
+    if "·" in word:
+        return "p"
+    if flag in ("nr", "nrfg") and len(word) <= 3 and word[0] in _SURNAMES and not transliterated(word):
+        return "p"
+    return {"ns": "l", "nt": "o"}.get(flag, "x")
 
 
 @lru_cache(maxsize=65_536)

@@ -21,6 +21,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "skip": "跳到正文", "more_in_archive": "更早的文章见存档", "month_count": "{n} 篇",
         "tags": "标签", "sources": "来源", "breadcrumb": "位置", "year": "{y} 年",
         "month_title": "{y} 年 {m} 月", "chart": "{y} 年每月文章数",
+        "kind_p": "人物", "kind_l": "地点", "kind_o": "机构", "kind_e": "事件", "kind_t": "话题", "kind_x": "其他",
+        "tag_filter": "筛选标签（名称或拼音）", "tag_popular": "常用标签", "tag_kinds": "标签分类",
     },
     "zh-TW": {
         "main_nav": "主導覽", "search": "搜尋", "search_title": "搜尋存檔", "search_label": "搜尋全部文章的標題和正文",
@@ -38,6 +40,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "skip": "跳到正文", "more_in_archive": "更早的文章見存檔", "month_count": "{n} 篇",
         "tags": "標籤", "sources": "來源", "breadcrumb": "位置", "year": "{y} 年",
         "month_title": "{y} 年 {m} 月", "chart": "{y} 年每月文章數",
+        "kind_p": "人物", "kind_l": "地點", "kind_o": "機構", "kind_e": "事件", "kind_t": "話題", "kind_x": "其他",
+        "tag_filter": "篩選標籤（名稱或拼音）", "tag_popular": "常用標籤", "tag_kinds": "標籤分類",
     },
     "en": {
         "main_nav": "Main", "search": "Search", "search_title": "Search the archive",
@@ -58,6 +62,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "skip": "Skip to content", "more_in_archive": "Older articles are in the archive",
         "month_count": "{n}", "tags": "Tags", "sources": "Sources", "breadcrumb": "Breadcrumb",
         "year": "{y}", "month_title": "{month_name} {y}", "chart": "Articles per month in {y}",
+        "kind_p": "People", "kind_l": "Places", "kind_o": "Organisations", "kind_e": "Events", "kind_t": "Topics",
+        "kind_x": "Other", "tag_filter": "Filter tags (name or pinyin)", "tag_popular": "Most used",
+        "tag_kinds": "Kinds of tags",
     },
 }  # fmt: skip
 

@@ -46,7 +46,24 @@ class Counted:
     path: str  # site-relative folder of the listing
     name: str  # its heading ("" where the template names it)
     count: int  # how many articles it holds
+    kind: str = ""  # a tag's kind letter (entities.KIND_LETTERS, x: other); '' for others
 
+
+@dataclass(frozen=True, slots=True)
+class IndexedTag:
+    """One tag as the tag index lists it under its kind and initial."""
+
+    path: str  # site-relative folder of its listing
+    name: str  # its name
+    count: int  # how many articles it has
+    key: str  # what the filter box matches: the name case-folded, its pinyin and the pinyin's initials
+
+
+KIND_ORDER = "ploetx"  # people, places, organisations, events, topics, other: the tag index's sections
+POPULAR = 40  # tags shown first on the tag index, most articles first
+# A tag group: (kind letter, how many tags, [(initial, its anchor, its tags sorted by reading)]).
+TagGroup = tuple[str, int, list[tuple[str, str, list[IndexedTag]]]]
+_LATIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 def _minus_year(article: Article) -> int:
     """Sort key of articles newest first, by year: minus the year of capture."""
@@ -160,10 +177,45 @@ def listing_pages(plan_page: PlanPage, path: str, title: str, articles: Sequence
                        year=year, year_months=month_links, month=month)
 
 
+def _reading(name: str) -> list[str]:
+    """A tag name → how it reads, a syllable or word a piece: Chinese in pinyin without tones (习近平 → xi jin
+    ping), other text split at spaces, lower case."""
+    if not any("\u3400" <= ch <= "\u9fff" for ch in name):
+        return name.casefold().split()
+    from pypinyin import lazy_pinyin  # a second at import: only the tag index needs it, when it renders
+
+    return [part.casefold() for part in lazy_pinyin(name) if part.strip()]
+
+
+def tag_groups(tags: Sequence[Counted], _url: Callable[[str], str] | None = None) -> list[TagGroup]:
+    """The tags that have a page (path, name, count, kind) → the tag index's sections: one per kind, in
+    KIND_ORDER, each by initial (A–Z, pinyin for Chinese; # for the rest), each initial's tags by reading."""
+    by_kind: dict[str, dict[str, list[tuple[list[str], IndexedTag]]]] = {}
+    for tag in tags:
+        reading = _reading(tag.name)
+        first = (reading[0][:1] if reading else "").upper()
+        initial = first if first in _LATIN else "#"
+        key = " ".join([tag.name.casefold(), "".join(reading), "".join(word[:1] for word in reading)])
+        kind = tag.kind if tag.kind and tag.kind in KIND_ORDER else "x"
+        by_kind.setdefault(kind, {}).setdefault(initial, []).append(
+            (reading, IndexedTag(tag.path, tag.name, tag.count, key)))
+    groups = []
+    for kind in KIND_ORDER:
+        initials = by_kind.get(kind, {})
+        sections = [(initial, f"{kind}-{initial if initial != '#' else '0'}",
+                     [entry for _, entry in sorted(initials[initial], key=lambda item: (item[0], item[1].name))])
+                    for initial in sorted(initials, key=lambda i: (i == "#", i))]
+        if sections:
+            groups.append((kind, sum(len(entries) for _, _, entries in sections), sections))
+    return groups
+
+
 def index_pages(archive: Archive, page: PlanPage) -> Iterator[Page]:
-    """/tags/ with every tag that has a page, /sources/ with every publisher (their listings are listing_groups)."""
-    yield page("tags.html", page_file(TAGS), TAGS,
-                        tags=[Counted(tag.path, tag.name, len(tag.articles)) for tag in archive.tags])
+    """/tags/ with every tag that has a page (the most used first, then by kind and initial), /sources/ with
+    every publisher (their listings are listing_groups)."""
+    tags = [Counted(tag.path, tag.name, len(tag.articles), tag.kind) for tag in archive.tags]
+    yield page("tags.html", page_file(TAGS), TAGS, lazy={"groups": functools.partial(tag_groups, tags)},
+               tags=tags, popular=tags[:POPULAR] if len(tags) > POPULAR else [])
     paths = source_paths(archive)
     yield page("sources.html", page_file(SOURCES), SOURCES,
                         sources=[Counted(paths[index.outlet.key], index.outlet.name, len(index.articles))
