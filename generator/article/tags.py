@@ -138,6 +138,9 @@ def _proper_kind(word: str) -> str:
     return NAME_KINDS.get(parts[0][1], "") if len(parts) == 1 else ""
 
 
+JOINED = "joined"  # the part of speech _chinese_terms gives name pieces it joined into one
+
+
 @lru_cache(maxsize=65_536)
 def _chinese_name(word: str, flag: str) -> tuple[str, str]:
     """A token (or pieces joined into one) + its part of speech → (the term it counts for, its kind letter),
@@ -145,12 +148,12 @@ def _chinese_name(word: str, flag: str) -> tuple[str, str]:
     entity = entity_of(word)
     if entity is not None:
         return word, KIND_LETTERS[entity.kind]
-    if flag not in NAME_KINDS:
-        return "", ""
     if "·" in word:  # a full name, its parts joined by ·: a person's
         return (word, "p") if all(part.isalpha() for part in word.split("·")) else ("", "")
-    if flag == "nrt" and not load_rjieba().has_word(word):  # pieces joined: a name, of a kind not known
+    if flag == JOINED:  # pieces joined into a name, of a kind not known
         return word, "x"
+    if flag not in NAME_KINDS:
+        return "", ""
     word = _unglued(word, None)
     if not word:
         return "", ""
@@ -249,7 +252,7 @@ def _chinese_terms(text: str, segmenter: rjieba.Jieba | None, configured: frozen
             for piece, _ in tokens[i:j]:
                 offset += len(piece)
             i = j
-            term, kind = _chinese_name(name, "nrt")
+            term, kind = _chinese_name(name, JOINED)
             if term:
                 yield term, start, kind
             continue
@@ -340,14 +343,14 @@ def _english_terms(text: str) -> Iterator[tuple[str, int, str]]:
     words that open a sentence and possessives dropped ("Although Beijing's" → Beijing)."""
     common = frozenset(_LOWER_WORD.findall(text))  # the words the text also writes in lower case
     found = []
-    for run, start, sentence_start in _english_runs(text):
+    for run, start, sentence_start in _english_runs(text.replace("’", "'")):
         if any(_CONTRACTION.search(w) and not re.search(r"['’]s$", w) for w in run):
             run = [w for w in run if not (_CONTRACTION.search(w) and not re.search(r"['’]s$", w))]
             sentence_start = False
         if sentence_start and run and run[0].lower() in common:
             run, sentence_start = run[1:], False  # "Unless China": a common word that opens a sentence
         for words in _possessive_split(run, common):
-            words = [w.strip("-'’") if not w.endswith("'s") else w for w in words]
+            words = [w.lstrip("-'").rstrip("-") for w in words]
             while words and words[-1] in _EN_CONNECTORS:
                 words.pop()
             titled = [i for i, w in enumerate(words) if w.lower() in _EN_TITLES]
@@ -377,7 +380,7 @@ def _english_terms(text: str) -> Iterator[tuple[str, int, str]]:
         if 1 < len(words) <= 4 and not any(w in _EN_CONNECTORS for w in words):
             full[words[-1]].add(term)
     for term, start, first in found:
-        if not first or term in named or term.isupper():
+        if not first or term in named or term.isupper() or entity_of(term) is not None:
             term = next(iter(full[term])) if len(full.get(term, ())) == 1 else term
             entity = entity_of(term)
             yield term, start, KIND_LETTERS[entity.kind] if entity is not None else _english_kind(term)

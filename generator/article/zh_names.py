@@ -36,6 +36,10 @@ _GRAMMAR = frozenset({"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "d", "m
                       "x", "zg", "df", "mq"})
 # Words with these in them are phrases the dictionary mislabels, not names (建议您, 这两项, 明智地, 远远不够).
 _PHRASE = re.compile(r"[您你我们这]|[地着过]$|不[够能会是要行]|没有")
+# A degree adverb opening a two-character "name" (太晚, 很多), and qualifiers that open a three-character one
+# made of a common word (高水平, 新时代, 大数据): phrases, not names (太原 and 高晓松 are left: a place, no word).
+_DEGREE = re.compile(r"^[太很更最挺较].$")
+_QUALIFIERS = frozenset("高低大小新老全多超反非")
 # Common Chinese surnames: a word the dictionary does not have is a person's name if it starts with one.
 _SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -73,6 +77,9 @@ def is_name(word: str, flag: str, known: bool) -> bool:
     """A token tagged as a proper noun + whether the dictionary has it → whether it is a name."""
     if len(word) < 2 or word in COMMON_NOUNS or _PHRASE.search(word):
         return False
+    if flag not in ("ns", "nt") and (_DEGREE.match(word) or (len(word) == 3 and word[0] in _QUALIFIERS
+                                                             and common_word(word[1:]))):
+        return False  # 太晚, 高水平: a degree or a quality and a common word, which the dictionary calls a name
     if known:
         return True
     return transliterated(word) or (flag == "nr" and len(word) <= 3 and word[0] in _SURNAMES)
@@ -98,11 +105,21 @@ def name_kind(word: str, flag: str) -> str:
 
 
 @lru_cache(maxsize=65_536)
+def common_word(word: str) -> bool:
+    """A word → whether the dictionary has it whole as a common word (noun, verb, adjective: not a name)."""
+    import rjieba
+
+    parts = rjieba.tag(word, False)
+    return len(parts) == 1 and parts[0][1] not in NAME_KINDS and parts[0][1] not in ("x", "eng", "m")
+
+
+@lru_cache(maxsize=65_536)
 def place_without_suffix(word: str, is_place: object) -> str:
-    """A name + a test of whether a word is a place → the place without its suffix (武汉市 → 武汉), else ''."""
+    """A name + a test of whether a word is a place → the place without its suffixes (武汉市 → 武汉, 湖南省政府 →
+    湖南), else ''."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 2:
             rest = word[: -len(suffix)]
             if is_place(rest):  # type: ignore[operator]
-                return rest
+                return place_without_suffix(rest, is_place) or rest
     return ""
