@@ -262,6 +262,10 @@ def _chinese_terms(text: str, segmenter: rjieba.Jieba | None, configured: frozen
             if entity is not None and (word != word.lower() or word in lowercase_english()):
                 yield word, start, KIND_LETTERS[entity.kind]
             continue
+        if flag == "nt" and len(word) <= 3 and word[-1] in "部局署" and i > 1 and tokens[i - 2][1] == "n" \
+                and len(tokens[i - 2][0]) == 2:
+            # 国土 + 安全部, 国家 + 安全部: the department's name is both (安全部 alone is a fragment of it).
+            word, start = tokens[i - 2][0] + word, start - len(tokens[i - 2][0])
         term, kind = _chinese_name(word, flag)
         if term:
             yield term, start, kind
