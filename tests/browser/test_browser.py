@@ -272,3 +272,20 @@ def test_screenshots(browser: Browser, site_url: str, seed_site: tuple[Path, Bui
                 page.screenshot(path=str(target))
                 assert target.stat().st_size > 10_000
             context.close()
+
+
+def test_tag_index_filter_narrows_by_name_or_pinyin(context: BrowserContext, site_url: str) -> None:
+    page, log = open_page(context, site_url + "tags/index.html")
+    box = page.locator("#tag-filter input")
+    assert box.is_visible()  # the script shows the box; without script it stays hidden (test_tags)
+    visible = "() => Array.from(document.querySelectorAll('.tag-group li')).filter(li => !li.hidden).map(li => li.querySelector('a').textContent)"  # noqa: E501
+    everything = page.evaluate(visible)
+    assert {"普京", "金正恩", "朝鲜", "俄罗斯"} <= set(everything)
+    box.fill("pj")  # the initials of pu jing
+    assert page.evaluate(visible) == ["普京"]
+    assert page.locator("section#l").is_hidden() and page.locator("section#p h3:text('J')").is_hidden()
+    box.fill("朝")
+    assert page.evaluate(visible) == ["朝鲜"]
+    box.fill("")
+    assert page.evaluate(visible) == everything
+    assert not log.problems

@@ -43,7 +43,7 @@ FIRE_EVENTS = """() => {
 }"""
 # The DOM as the browser built it → everything in it that could run script or load a document.
 # The search page's own UI (Pagefind, inside #search) may hold a form (action="javascript:void(0);"),
-# inputs and buttons.
+# inputs and buttons; so may the tag index's filter box (#tag-filter, a form with one input).
 DOM_AUDIT = """() => {
   const problems = [];
   const forbidden = new Set(['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'form', 'style',
@@ -59,7 +59,7 @@ DOM_AUDIT = """() => {
   const check = (root) => {
     for (const element of root.querySelectorAll('*')) {
       const name = element.localName.toLowerCase();
-      const inSearchUi = Boolean(element.closest('#search'));
+      const inSearchUi = Boolean(element.closest('#search, #tag-filter'));
       const inHead = Boolean(element.closest('head'));
       if (forbidden.has(name) && !(inSearchUi && ownUi.has(name)) && !(inHead && name === 'link'))
         problems.push('<' + name + '> element');
