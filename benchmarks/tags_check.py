@@ -34,8 +34,12 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=30, help="articles to show (default 30)")
     parser.add_argument("--seed", type=int, default=31, help="seed of the sample (default 31)")
     parser.add_argument("--repeat", type=int, default=3, help="passes of the timing (default 3)")
-    parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parent.parent,
-                        help="the checkout whose generator runs (default: this one)")
+    parser.add_argument(
+        "--repo",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent,
+        help="the checkout whose generator runs (default: this one)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(args.repo.resolve()))
 
@@ -75,7 +79,8 @@ def main() -> None:
     print(f"# Tags of {len(tagged)} articles ({args.folder})\n")
     print(f"## {min(args.sample, len(tagged))} articles at random (seed {args.seed})\n")
     for article in random.Random(args.seed).sample(list(tagged), min(args.sample, len(tagged))):
-        print(f"- [{article.lang} · {article.outlet.name}] {article.title[:60]}\n  → {' · '.join(article.tags) or '(none)'}")
+        tags = " · ".join(article.tags) or "(none)"
+        print(f"- [{article.lang} · {article.outlet.name}] {article.title[:60]}\n  → {tags}")
     untagged = [a for a in tagged if not a.tags]
     print(f"\n## Untagged: {len(untagged)} of {len(tagged)} ({100 * len(untagged) / max(len(tagged), 1):.1f}%)\n")
     for article in untagged:
@@ -85,8 +90,10 @@ def main() -> None:
     print(" · ".join(f"{tag} {n}" for tag, n in used.most_common(60)))
     milliseconds = [1000 * t for t in times]
     print(f"\n## Candidate extraction, CPU per article (best of {args.repeat} passes)\n")
-    print(f"median {statistics.median(milliseconds):.2f} ms · mean {statistics.fmean(milliseconds):.2f} ms · "
-          f"max {max(milliseconds):.1f} ms")
+    print(
+        f"median {statistics.median(milliseconds):.2f} ms · mean {statistics.fmean(milliseconds):.2f} ms · "
+        f"max {max(milliseconds):.1f} ms"
+    )
 
 
 if __name__ == "__main__":

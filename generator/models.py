@@ -111,8 +111,12 @@ class TagCandidates:
     listed: str = ""  # the tags the post lists itself (front matter), joined by SEPARATOR: always its tags, first
 
     @classmethod
-    def pack(cls, candidates: Iterable[tuple[str, int, int]], kinds: Mapping[str, str] | None = None,
-             listed: Iterable[str] = ()) -> TagCandidates:
+    def pack(
+        cls,
+        candidates: Iterable[tuple[str, int, int]],
+        kinds: Mapping[str, str] | None = None,
+        listed: Iterable[str] = (),
+    ) -> TagCandidates:
         """(term, mentions, weight) triples (+ {term: kind letter}, + the post's own tags) → packed, sorted by term."""
         kept = sorted(c for c in candidates if cls.SEPARATOR not in c[0] and c[0])
         numbers = array("I", [min(max(n, 0), 0xFFFFFFFF) for _, count, weight in kept for n in (count, weight)])

@@ -73,20 +73,25 @@ def test_a_bit_is_not_bitcoin() -> None:
 
 # --- English: names, not capitalised sentence starts; apostrophes kept ------------------------------------------
 
+
 def test_english_contractions_and_sentence_openers_are_no_names() -> None:
-    text = ("I’m sure. I’ve seen it. I’m told. I’ve heard. Although Beijing denied it, Beijing agreed. "
-            "Unless China acts, China will.")
+    text = (
+        "I’m sure. I’ve seen it. I’m told. I’ve heard. Although Beijing denied it, Beijing agreed. "
+        "Unless China acts, China will."
+    )
     found = terms(text, "en")
     assert found == {"北京", "中国"}, found
 
 
 def test_english_possessive_of_a_common_noun_keeps_its_apostrophe() -> None:
-    text = ("The Workers’ Party of Korea met. Later the Workers' Party of Korea said so. China’s Zoom Bomb hit "
-            "Zoom users.")
+    text = (
+        "The Workers’ Party of Korea met. Later the Workers' Party of Korea said so. China’s Zoom Bomb hit Zoom users."
+    )
     found = terms(text, "en")
     assert "Workers' Party of Korea" in found and "Workers Party of Korea" not in found
-    assert "People Republic of China" not in terms("The People’s Republic of China said. The People's Republic of "
-                                                   "China agreed.", "en")
+    assert "People Republic of China" not in terms(
+        "The People’s Republic of China said. The People's Republic of China agreed.", "en"
+    )
 
 
 def test_a_word_the_text_also_writes_in_lower_case_is_no_name() -> None:
@@ -97,15 +102,26 @@ def test_a_word_the_text_also_writes_in_lower_case_is_no_name() -> None:
 # --- one tag per entity ------------------------------------------------------------------------------------------
 
 MERGES = [
-    ("中国", [("中国今天宣布。中国政府说。", "zh-Hans"), ("China said. Beijing and China agree; Chinese officials "
-                                                       "said.", "en"), ("中國今天宣布。中國政府說。", "zh-Hant")]),
+    (
+        "中国",
+        [
+            ("中国今天宣布。中国政府说。", "zh-Hans"),
+            ("China said. Beijing and China agree; Chinese officials said.", "en"),
+            ("中國今天宣布。中國政府說。", "zh-Hant"),
+        ],
+    ),
     ("习近平", [("习近平说。习近平认为。", "zh-Hans"), ("Xi Jinping said that. Later, Xi spoke again.", "en")]),
     ("特朗普", [("特朗普说。川普认为。", "zh-Hans"), ("Donald Trump said that. Later, Trump spoke again.", "en")]),
     ("美国", [("美国政府说。美国人认为。", "zh-Hans"), ("The United States said so, and the US agreed.", "en")]),
     ("香港", [("香港特区政府说。香港认为。", "zh-Hans"), ("Hong Kong said so. In Hong Kong, people agreed.", "en")]),
     ("台湾", [("台湾说。臺灣认为。", "zh-Hans"), ("Taiwan said so. In Taiwan, people agreed.", "en")]),
-    ("维吾尔族", [("维吾尔人说。维吾尔族认为。维吾尔。", "zh-Hans"),
-              ("The Uyghurs said so. Uyghur groups agreed; Uyghurs left.", "en")]),
+    (
+        "维吾尔族",
+        [
+            ("维吾尔人说。维吾尔族认为。维吾尔。", "zh-Hans"),
+            ("The Uyghurs said so. Uyghur groups agreed; Uyghurs left.", "en"),
+        ],
+    ),
     ("新疆", [("新疆维吾尔自治区说。新疆认为。", "zh-Hans"), ("In Xinjiang, they said. Xinjiang agreed.", "en")]),
     ("武汉", [("武汉市政府说。武汉认为。", "zh-Hans"), ("In Wuhan, they said. Wuhan agreed.", "en")]),
 ]
@@ -149,6 +165,7 @@ def test_the_table_reads_and_names_its_entities_in_the_sites_language() -> None:
 
 # --- the outlet and the front matter ----------------------------------------------------------------------------
 
+
 def test_the_outlet_is_no_tag_of_its_own_articles() -> None:
     text = "美国之音报道，普京访问朝鲜。美国之音记者说，普京和金正恩会谈。"
     config = Config().tags
@@ -159,8 +176,9 @@ def test_the_outlet_is_no_tag_of_its_own_articles() -> None:
 
 def test_front_matter_tags_count_unless_they_only_name_the_outlet() -> None:
     config = Config().tags
-    candidates = extract_candidates("", "一篇短文。", "zh-Hans", config, listed=["Matters", "言论自由", "China"],
-                                    outlet=("matters.news", "Matters"))
+    candidates = extract_candidates(
+        "", "一篇短文。", "zh-Hans", config, listed=["Matters", "言论自由", "China"], outlet=("matters.news", "Matters")
+    )
     assert candidates.listed_tags() == ["言论自由", "中国"]  # the outlet's name left out, China as its entity
     [tags] = assign_tags([candidates], ["matters.news"], [JUNE], config)
     assert tags == ("言论自由", "中国")
@@ -168,11 +186,54 @@ def test_front_matter_tags_count_unless_they_only_name_the_outlet() -> None:
 
 # --- a fixed set of real-looking articles -----------------------------------------------------------------------
 
-BAD = {"魏茨", "帕里", "斯诺", "伯格", "博拉", "安全部", "普世", "建议您", "明智地", "太多", "太少", "远远不够",
-       "这两项", "许可", "高水平", "安全性", "开大图", "高堡", "高堡奇人", "I'm", "I’m", "I've", "I’ve",
-       "Although Beijing", "Unless China", "People Republic of China", "China", "Chinese", "Xi", "Xi Jinping",
-       "Trump", "Donald Trump", "武汉市", "湖北省", "维吾尔", "维吾尔人", "Uyghur", "Uyghurs", "Beijing",
-       "iYouPort", "Nei.st", "Matters", "ChinaFile", "中国政府", "美国政府", "比特"}
+BAD = {
+    "魏茨",
+    "帕里",
+    "斯诺",
+    "伯格",
+    "博拉",
+    "安全部",
+    "普世",
+    "建议您",
+    "明智地",
+    "太多",
+    "太少",
+    "远远不够",
+    "这两项",
+    "许可",
+    "高水平",
+    "安全性",
+    "开大图",
+    "高堡",
+    "高堡奇人",
+    "I'm",
+    "I’m",
+    "I've",
+    "I’ve",
+    "Although Beijing",
+    "Unless China",
+    "People Republic of China",
+    "China",
+    "Chinese",
+    "Xi",
+    "Xi Jinping",
+    "Trump",
+    "Donald Trump",
+    "武汉市",
+    "湖北省",
+    "维吾尔",
+    "维吾尔人",
+    "Uyghur",
+    "Uyghurs",
+    "Beijing",
+    "iYouPort",
+    "Nei.st",
+    "Matters",
+    "ChinaFile",
+    "中国政府",
+    "美国政府",
+    "比特",
+}
 
 
 def realistic_articles(config: Config) -> list[Article]:
@@ -200,8 +261,13 @@ def test_real_looking_articles_get_the_tags_an_editor_would_keep() -> None:
     assert kinds["特朗普"] == "p" and kinds["新疆"] == "l" and kinds["维吾尔族"] == "t"
 
 
-@pytest.mark.parametrize(("language", "names"), [("zh-TW", {"維吾爾族", "新疆", "特朗普", "習近平"}),
-                                                 ("en", {"Uyghurs", "Xinjiang", "Donald Trump", "Xi Jinping"})])
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("zh-TW", {"維吾爾族", "新疆", "特朗普", "習近平"}),
+        ("en", {"Uyghurs", "Xinjiang", "Donald Trump", "Xi Jinping"}),
+    ],
+)
 def test_tag_names_follow_the_sites_language(language: str, names: set[str]) -> None:
     config = Config()
     archive, _ = build_archive(realistic_articles(config), (), config.tags, language=language)

@@ -38,7 +38,8 @@ def main(dict_txt: str, cedict_gz: str) -> None:
             words.append(word)
     header = ["# Words rjieba's dictionary (jieba's dict.txt, MIT) tags as proper nouns that CC-CEDICT (CC BY-SA 4.0,",
               "# cc-cedict.org) reads only as common words: never a tag unless data/entities.tsv lists them as a",
-              "# topic. Made by tools/make_tag_common.py; remove a word here (or list it in entities.tsv) to let it be one."]
+              "# topic. Made by tools/make_tag_common.py; remove a word here (or list it in entities.tsv) to let it",
+              "# be one."]
     lines = [" ".join(sorted(words)[i:i + 20]) for i in range(0, len(words), 20)]
     OUT.write_text("\n".join(header + lines) + "\n", encoding="utf-8")
     print(f"{OUT}: {len(words)} words")

@@ -40,8 +40,10 @@ def read_table(text: str) -> tuple[Entity, ...]:
             continue
         columns = line.split("\t")
         if len(columns) < 2 or columns[0] not in KINDS or not columns[1].strip():
-            raise ValueError(f"{TABLE.name} line {number}: write kind<TAB>name[<TAB>English[<TAB>form|form…]], "
-                             f"kind one of {', '.join(KINDS)}")
+            raise ValueError(
+                f"{TABLE.name} line {number}: write kind<TAB>name[<TAB>English[<TAB>form|form…]], "
+                f"kind one of {', '.join(KINDS)}"
+            )
         english = columns[2].strip() if len(columns) > 2 else ""
         forms = tuple(f.strip() for f in columns[3].split("|") if f.strip()) if len(columns) > 3 else ()
         found.append(Entity(columns[0], columns[1].strip(), english, forms))
@@ -80,8 +82,12 @@ def entity_of(term: str) -> Entity | None:
 @functools.cache
 def lowercase_english() -> frozenset[str]:
     """→ the table's English forms written in lower case ("human rights", "surveillance")."""
-    return frozenset(form for entity in entities() for form in (entity.english, *entity.forms)
-                     if form and form.isascii() and form == form.lower() and any(c.isalpha() for c in form))
+    return frozenset(
+        form
+        for entity in entities()
+        for form in (entity.english, *entity.forms)
+        if form and form.isascii() and form == form.lower() and any(c.isalpha() for c in form)
+    )
 
 
 @functools.cache

@@ -16,7 +16,10 @@ _T2S = opencc.OpenCC("t2s")
 # ellipsis, the no-break space), each with its compatibility decomposition: NFKC starts by making
 # that of it, so replacing them first leaves NFKC's result as it was.
 _COMMON_COMPATIBLE = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {
-    "\u3000": " ", "\u2026": "...", "\u00a0": " "}
+    "\u3000": " ",
+    "\u2026": "...",
+    "\u00a0": " ",
+}
 _COMMON_COMPATIBLE_CHAR = re.compile(f"[{re.escape(''.join(_COMMON_COMPATIBLE))}]")
 
 

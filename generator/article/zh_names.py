@@ -29,11 +29,13 @@ TRANSLIT = frozenset(
     "弗福夫盖甘冈高戈哥格根古瓜圭哈海汉豪赫亨洪胡华怀惠霍基吉加贾杰捷金居卡凯坎康考柯科克肯库夸奎昆拉莱"
     "赖兰朗劳勒雷蕾里利莉连列林琳卢鲁陆路伦罗洛马玛迈麦曼芒梅蒙米密明摩莫默姆穆纳娜奈南内妮尼涅宁牛纽努"
     "诺欧帕潘庞佩彭皮珀普奇齐恰乔切钦丘热若瑞萨塞赛桑瑟森沙莎山尚绍舍什施史斯松苏索塔泰坦汤唐特滕提"
-    "廷图托瓦万旺威韦维魏温沃乌伍武西希锡席夏肖谢辛休徐雅亚延扬耶伊因英尤于约扎泽詹兹佐茨")
+    "廷图托瓦万旺威韦维魏温沃乌伍武西希锡席夏肖谢辛休徐雅亚延扬耶伊因英尤于约扎泽詹兹佐茨"
+)
 # Parts of speech of a one-character piece that is grammar, not part of a name: prepositions, conjunctions,
 # particles, adverbs, numerals, measure words, directions, pronouns, interjections, onomatopoeia.
-_GRAMMAR = frozenset({"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "d", "m", "q", "f", "r", "y", "e", "o",
-                      "x", "zg", "df", "mq"})
+_GRAMMAR = frozenset(
+    {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "d", "m", "q", "f", "r", "y", "e", "o", "x", "zg", "df", "mq"}
+)
 # Words with these in them are phrases the dictionary mislabels, not names (建议您, 这两项, 明智地, 远远不够).
 _PHRASE = re.compile(r"[您你我们这]|[地着过]$|不[够能会是要行]|没有")
 # A degree adverb opening a two-character "name" (太晚, 很多), and qualifiers that open a three-character one
@@ -44,7 +46,8 @@ _QUALIFIERS = frozenset("高低大小新老全多超反非")
 _SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
     "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-    "温艾黎庞甘柳滕祝欧阳")
+    "温艾黎庞甘柳滕祝欧阳"
+)
 # Suffixes left off a place: administrative and ethnic ones, and generic heads ("the X government").
 _SUFFIXES = ("特别行政区", "自治区", "政府", "当局", "地区", "官方", "境内", "人民", "市", "省", "县", "族", "人")
 SEPARATORS = "·•‧・"  # what joins the parts of a transliterated full name (马丁·路德·金)
@@ -77,8 +80,9 @@ def is_name(word: str, flag: str, known: bool) -> bool:
     """A token tagged as a proper noun + whether the dictionary has it → whether it is a name."""
     if len(word) < 2 or word in COMMON_NOUNS or _PHRASE.search(word):
         return False
-    if flag not in ("ns", "nt") and (_DEGREE.match(word) or (len(word) == 3 and word[0] in _QUALIFIERS
-                                                             and common_word(word[1:]))):
+    if flag not in ("ns", "nt") and (
+        _DEGREE.match(word) or (len(word) == 3 and word[0] in _QUALIFIERS and common_word(word[1:]))
+    ):
         return False  # 太晚, 高水平: a degree or a quality and a common word, which the dictionary calls a name
     if known:
         return True
@@ -86,8 +90,31 @@ def is_name(word: str, flag: str, known: bool) -> bool:
 
 
 # Ends of organisations' names: a name ending so is an organisation whatever the dictionary tags it.
-_ORGANISATION_ENDS = ("大学", "学院", "公司", "集团", "银行", "组织", "委员会", "协会", "基金会", "研究所", "研究院",
-                      "政府", "法院", "电视台", "通讯社", "日报", "时报", "邮报", "党", "部", "局", "署", "社")
+_ORGANISATION_ENDS = (
+    "大学",
+    "学院",
+    "公司",
+    "集团",
+    "银行",
+    "组织",
+    "委员会",
+    "协会",
+    "基金会",
+    "研究所",
+    "研究院",
+    "政府",
+    "法院",
+    "电视台",
+    "通讯社",
+    "日报",
+    "时报",
+    "邮报",
+    "党",
+    "部",
+    "局",
+    "署",
+    "社",
+)
 
 
 def name_kind(word: str, flag: str) -> str:
