@@ -262,6 +262,8 @@ def _chinese_terms(text: str, segmenter: rjieba.Jieba | None, configured: frozen
             if entity is not None and (word != word.lower() or word in lowercase_english()):
                 yield word, start, KIND_LETTERS[entity.kind]
             continue
+        if flag == "nt" and word[-1] in "部局署" and i < count and tokens[i][0].startswith("长"):
+            continue  # 安全部 + 长: a minister's title (安全部长), not the department
         if flag == "nt" and len(word) <= 3 and word[-1] in "部局署" and i > 1 and tokens[i - 2][1] == "n" \
                 and len(tokens[i - 2][0]) == 2:
             # 国土 + 安全部, 国家 + 安全部: the department's name is both (安全部 alone is a fragment of it).
@@ -351,8 +353,9 @@ def _english_terms(text: str) -> Iterator[tuple[str, int, str]]:
         if any(_CONTRACTION.search(w) and not re.search(r"['’]s$", w) for w in run):
             run = [w for w in run if not (_CONTRACTION.search(w) and not re.search(r"['’]s$", w))]
             sentence_start = False
-        if sentence_start and run and run[0].lower() in common:
-            run, sentence_start = run[1:], False  # "Unless China": a common word that opens a sentence
+        if sentence_start and run and (run[0].lower() in common or (len(run) > 2 and run[1] == "the")):
+            # "Unless China", "Later the Workers' Party": a common word that opens a sentence
+            run, sentence_start = run[1:], False
         for words in _possessive_split(run, common):
             words = [w.lstrip("-'").rstrip("-") for w in words]
             while words and words[-1] in _EN_CONNECTORS:
@@ -511,10 +514,13 @@ def extract_candidates(title: str, text: str, lang: str, config: TagsConfig, lis
                 spellings.pop(fragment)
                 for kind, n in kinds.pop(fragment).items():
                     kinds[name][kind] = kinds[name].get(kind, 0) + n
-    # An article that names nothing twice (a stub, a short note) keeps the name it gives most weight to: what
-    # its title or first lines name. Tagging takes it only when nothing else is there (archive.tagging._best).
-    named = [key for key, count in counts.items() if count >= MIN_OCCURRENCES and key not in configured]
-    lone = () if named or not counts else (min(counts, key=lambda key: (-weights[key], key)),)
+    # An article that names nothing twice (a stub, a short note) keeps the name it gives most weight to, if its
+    # title names it or the entity table knows it (a name met once in a story may be anything). Tagging takes
+    # it only when nothing else is there (archive.tagging._best).
+    named = [key for key, count in counts.items() if count >= MIN_OCCURRENCES]
+    titled = {term_key(term) for term, _, _, _ in in_title}
+    known = [key for key in counts if key in titled or entity_of(key) is not None]
+    lone = () if named or not known else (min(known, key=lambda key: (-weights[key], key)),)
     result, letters = [], {}
     for key, count in counts.items():
         if count >= MIN_OCCURRENCES or key in configured or key in lone:
