@@ -473,6 +473,9 @@ def extract_candidates(title: str, text: str, lang: str, config: TagsConfig, lis
     for name in outlet:
         entity = entity_of(name)
         stop |= {term_key(name)} | ({term_key(entity.name)} if entity is not None else set())
+    # The start of the outlet's name is its brand too (燕京 of the category 燕京书评), unless it names an entity
+    # (美国 of 美国之音).
+    brands = tuple(term_key(name) for name in outlet if len(name) > 2)
     configured = {term_key(t) for t in _configured_terms(config)}
     text = fold(text)
     length = max(len(text), 1)
@@ -497,7 +500,8 @@ def extract_candidates(title: str, text: str, lang: str, config: TagsConfig, lis
         elif (entity := entity_of(term)) is not None:
             term = entity.name
         key = term_key(term)
-        if key in stop or term in stop_zh:
+        if key in stop or term in stop_zh or (len(key) > 1 and any(brand.startswith(key) for brand in brands)
+                                              and entity_of(term) is None):
             continue
         if key not in counts:  # mentions come in reading order: title, then text
             counts[key], weights[key], spellings[key], kinds[key] = 0, round(FIRST_WEIGHT * (1 - where)), {}, {}

@@ -49,7 +49,8 @@ _SURNAMES = frozenset(
     "温艾黎庞甘柳滕祝欧阳"
 )
 # Suffixes left off a place: administrative and ethnic ones, and generic heads ("the X government").
-_SUFFIXES = ("特别行政区", "自治区", "政府", "当局", "地区", "官方", "境内", "人民", "市", "省", "县", "族", "人")
+_SUFFIXES = ("特别行政区", "自治区", "政府", "当局", "地区", "官方", "境内", "人民", "公司", "企业",
+             "市", "省", "县", "族", "人")  # fmt: skip
 SEPARATORS = "·•‧・"  # what joins the parts of a transliterated full name (马丁·路德·金)
 
 
@@ -84,6 +85,14 @@ def is_name(word: str, flag: str, known: bool) -> bool:
         _DEGREE.match(word) or (len(word) == 3 and word[0] in _QUALIFIERS and common_word(word[1:]))
     ):
         return False  # 太晚, 高水平: a degree or a quality and a common word, which the dictionary calls a name
+    if (
+        flag in ("nr", "nrfg", "nz")
+        and len(word) == 3
+        and word[0] not in _SURNAMES
+        and not transliterated(word)
+        and common_word(word[1:])
+    ):
+        return False  # 换衣服, 互联网: a word and a word, not a surname and a given name
     if known:
         return True
     return transliterated(word) or (flag == "nr" and len(word) <= 3 and word[0] in _SURNAMES)
