@@ -35,7 +35,11 @@ class SourceConfig:
     or `domain/path` (a domain covers its subdomains; `www.` is ignored; the longest match wins). A plain
     string, `"voachinese.com" = "美国之音"`, is short for `{ name = "美国之音" }`."""
 
-    name: str = ""  # display name ('' keeps the built-in name, else the host made readable)
+    name: str = ""  # display name ('' keeps the name the post's front matter or the shipped table gives, else the host)
+    # How its articles are attributed (docs/configuration.md#sources); '' and () keep what the shipped table says.
+    kind: str = ""  # "news": one publisher; "platform": hosts many writers; "aggregator": republishes other outlets
+    original_path: str = ""  # an aggregator's URL path that names the original outlet, e.g. "/medium/{outlet}/"
+    aliases: tuple[str, ...] = ()  # other names its URLs and "Source:" lines give it, e.g. ["wsj"] (for aggregators)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +178,27 @@ def _validate(config: Config) -> Config:
         raise ConfigError("tags.per_article must be ≥ 0 and tags.min_articles ≥ 1")
     if config.feed_hub and not config.feed_hub.startswith(("http://", "https://")):
         raise ConfigError(f"feed_hub must be an http:// or https:// URL, not {config.feed_hub!r}")
+    for domain, source in config.sources.items():
+        _validate_source(domain, source)
     base = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
     return dataclasses.replace(config, base_url=base, media=_validate_media(config.media))
+
+
+SOURCE_KINDS = ("news", "platform", "aggregator")
+
+
+def _validate_source(domain: str, source: SourceConfig) -> None:
+    """Check one [sources."domain"] table's kind and path rule."""
+    where = f'sources."{domain}"'
+    if source.kind and source.kind not in SOURCE_KINDS:
+        raise ConfigError(f'{where}.kind must be "news", "platform" or "aggregator" (or left out), not {source.kind!r}')
+    if source.original_path:
+        if source.kind not in ("", "aggregator"):
+            raise ConfigError(f'{where}.original_path is read for an aggregator only: set kind = "aggregator" or '
+                              "remove original_path")
+        if not source.original_path.startswith("/") or source.original_path.count("{outlet}") != 1:
+            raise ConfigError(f"{where}.original_path must start with / and hold {{outlet}} once where the URL "
+                              f'names the original outlet, e.g. "/medium/{{outlet}}/"; not {source.original_path!r}')
 
 
 def _validate_media(media: MediaConfig) -> MediaConfig:

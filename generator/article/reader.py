@@ -259,6 +259,8 @@ def parse_article(name: str, data: bytes) -> RawArticle:
         capture_line=capture_line,
         warnings=tuple(warnings),
         url_as_written=written if written != url else "",
+        categories=front.categories if front else (),
+        tags=front.tags if front else (),
     )
 
 
