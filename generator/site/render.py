@@ -171,7 +171,7 @@ def article_json_ld(article: Article, canonical: str, image: str = "") -> dict[s
     NewsArticle data."""
     outlet: dict[str, Any] = {"@type": "NewsOrganization", "name": article.outlet.name}
     parts = urlsplit(article.url)
-    if parts.scheme in ("http", "https") and parts.netloc:
+    if parts.scheme in ("http", "https") and parts.netloc and article.via is None:  # else the URL is the aggregator's
         outlet["url"] = f"{parts.scheme}://{parts.netloc}/"
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -256,7 +256,8 @@ def article_marks(archive: Archive) -> Marks:
     def mark(article: Article) -> str:
         names = article.tags
         return text_digest("\x1e".join((article.content_key, article.merged_from, article.path, *names,
-                                        *map(tags.__getitem__, names), sources[article.outlet.key])))
+                                        *map(tags.__getitem__, names), sources[article.outlet.key],
+                                        sources[article.via.key] if article.via else "")))
 
     marks: Marks = dict(zip(map(id, archive.articles), map(mark, archive.articles), strict=True))
     marks[id(None)] = repr(None)
@@ -374,6 +375,10 @@ class SiteRenderer:
         neighbours: dict[int, tuple[Article | None, Article | None]] = {}
         for index in self.archive.outlets:
             arts = index.articles
+            if index.republished:  # an aggregator's: its neighbours among its own articles only
+                arts = tuple(article for article in arts if article.outlet.key == index.outlet.key)
+                if not arts:
+                    continue
             pairs = zip((None, *arts[:-1]), (*arts[1:], None), strict=True)  # (newer, older) of each
             neighbours.update(zip(map(id, arts), pairs, strict=True))
         return neighbours
