@@ -245,7 +245,7 @@ def test_atom_feeds_escape_titles_tags_and_urls(site: Path, articles: tuple[Arti
             assert [t.term for t in parsed_entry.tags] == terms, where
             related = [link.get("href") for link in entry.findall(ATOM + "link") if link.get("rel") == "related"]
             assert related == [article.url], where
-            assert entry.findtext(ATOM + "author/" + ATOM + "name") == article.outlet.name, where
+            assert entry.findtext(ATOM + "author/" + ATOM + "name") == (article.author or article.outlet.name), where
             content = entry.find(ATOM + "content")
             assert content.get("type") == "html" and len(content) == 0, where  # escaped text, never XML children
             assert audit_fragment(content.text or "") == [], where
@@ -261,7 +261,8 @@ def test_json_feeds_escape_titles_tags_and_urls(site: Path, articles: tuple[Arti
         for item in document["items"]:
             article = by_id[item["id"]]
             assert item["title"] == article.title and item["tags"] == list(article.tags), path
-            assert item["external_url"] == article.url and item["authors"] == [{"name": article.outlet.name}]
+            assert item["external_url"] == article.url
+            assert item["authors"] == [{"name": article.author or article.outlet.name}], path
             assert audit_fragment(item["content_html"]) == [], (path, article.source_file)
 
 
