@@ -50,8 +50,8 @@ from generator.paths import (
     static_file,
 )
 from generator.search.shards import Shard, capture_day, pages_folder
-from generator.site import taxonomy
-from generator.site.feeds import EntryStore, kept_entries, listing_feed_spec, planned_feed, render_feeds
+from generator.site import copies, taxonomy
+from generator.site.feeds import EntryStore, has_feed, kept_entries, listing_feed_spec, planned_feed, render_feeds
 from generator.site.fingerprint import Marks, bytes_fingerprint, fingerprint, text_digest
 from generator.site.i18n import STRINGS, format_day, format_time, month_title
 from generator.site.planning import Contents, Html, Lazy, Page
@@ -89,6 +89,13 @@ def site_fingerprint(config: Config, templates_dir: Path = TEMPLATES_DIR) -> str
 def _unlinked(make: Callable[[str], Any], key: str, url: Callable[[str], str]) -> Any:
     """A lazy value that needs no links: a function + its key (+ the page's url(), unused) → make(key)."""
     return make(key)
+
+
+def _with_contents(contents: Contents, articles: Sequence[Article], url: Callable[[str], str],
+                   ) -> Iterator[tuple[Article, Content]]:
+    """A lazy value: articles + a way to load their Content (+ the page's url(), unused) → (article, its Content)
+    one at a time, so a month's Markdown copy never holds its articles' bodies all at once."""
+    return ((article, contents(article.content_key)) for article in articles)
 
 
 def compiled_templates(folder: Path, code: str) -> jinja2.BytecodeCache:
@@ -293,6 +300,8 @@ class SiteRenderer:
         # Parts of the search index (search.plan_shards; the build plans them first, to start indexing sooner).
         self.shards = shards
         self.marks = article_marks(archive)
+        # The file holding each article's Markdown copy (site.copies), by id() like the marks.
+        self.markdown = copies.markdown_paths(archive, config.markdown_copies)
         self.kept_entries = kept_entries(archive, self.marks, self.site_fingerprint, store)  # feed entries
 
     def plan(self, kind: str, path: str, values: dict[str, Any], make: Callable[[], bytes]) -> PlannedFile:
@@ -345,14 +354,21 @@ class SiteRenderer:
                          years=sorted(years.items(), reverse=True), busiest=busiest)
 
     def month_pages(self) -> Iterator[Page]:
-        """One page per month, linked to the months before and after it."""
+        """One page per month, linked to the months before and after it, and (markdown_copies "month") the
+        month's Markdown copy beside it, in parts past copies.PART_ARTICLES articles."""
         months = self.archive.months
+        by_month = self.config.markdown_copies == "month"
         for i, month in enumerate(months):
             newer = months[i - 1] if i > 0 else None
             older = months[i + 1] if i + 1 < len(months) else None
+            parts = copies.month_parts(month) if by_month else []
             yield self.page("month.html", page_file(month.path), month.path,
                             lazy={"days": self.timeline(month.articles)},
-                            month=month, newer=month_link(newer), older=month_link(older))
+                            month=month, newer=month_link(newer), older=month_link(older),
+                            markdown=[path for path, _ in reversed(parts)])
+            for path, part in parts:
+                yield self.page("month.md", path, month.path,
+                                lazy={"copies": functools.partial(_with_contents, self.contents, part)}, articles=part)
 
     def same_source_neighbours(self) -> dict[int, tuple[Article | None, Article | None]]:
         """Archive → {id() of each article: (newer, older) article from the same publisher}.
@@ -367,14 +383,17 @@ class SiteRenderer:
         return neighbours
 
     def article_pages(self) -> Iterator[tuple[str, list[PlannedGroup]]]:
-        """Each month's folder of article pages (each article's page and its Markdown copy) with its
-        groups, one per day, newest first; a month's pages are to be taken before the next month's.
+        """Each month's folder of article pages (each article's page, and its Markdown copy when
+        markdown_copies is "article") with its groups, one per day, newest first; a month's pages are
+        to be taken before the next month's.
 
         A group per day, not per month: a new article re-plans the pages of its own day (and of the
         days of the neighbours whose links it changes), not the ~6,000 files of its month.
         """
         articles = self.archive.articles
         same_source = self.same_source_neighbours()
+        markdown = self.markdown
+        beside = self.config.markdown_copies == "article"
 
         def pages(start: int, end: int) -> Iterator[Page]:
             for i in range(start, end):
@@ -385,16 +404,20 @@ class SiteRenderer:
                 content = {"content": functools.partial(_unlinked, self.contents, article.content_key)}
                 yield self.page("article.html", page_file(article.path), article.path, lazy=content,
                                 article=article, newer=newer, older=older,
-                                source_newer=source_newer, source_older=source_older)
-                yield self.page("article.md", markdown_file(article.path), article.path, lazy=content,
-                                article=article)
+                                source_newer=source_newer, source_older=source_older,
+                                markdown=markdown.get(id(article), ""))
+                if beside:
+                    yield self.page("article.md", markdown_file(article.path), article.path, lazy=content,
+                                    article=article)
 
         def group(folder: str, start: int, end: int) -> PlannedGroup:
             # Every value its pages are handed: its articles, the neighbours just outside it (newer
-            # and older links), and each article's neighbours from the same publisher.
+            # and older links), each article's neighbours from the same publisher, and where its
+            # Markdown copy is (a month's part moves when the month grows past a part).
             run = articles[start:end]
             values = {"newer": articles[max(start - 1, 0):start], "articles": run, "older": articles[end:end + 1],
-                      "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__, map(id, run))))}
+                      "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__, map(id, run)))),
+                      "markdown": list(copies.paths_of(run, markdown))}
             return PlannedGroup(folder, fingerprint(self.site_fingerprint, f"article pages\0{folder}", values,
                                                     self.marks), functools.partial(pages, start, end))
 
@@ -451,9 +474,12 @@ class SiteRenderer:
         listing's articles and name are the same, its files are kept without planning each of them."""
 
         def files(path: str, name: str, articles: tuple[Article, ...], kind: str) -> Iterator[Page]:
-            yield from taxonomy.listing_pages(self.page, path, name, articles, kind=kind, feed=feed_file(path))
-            yield from planned_feed(self.plan, self.config, self.html, self.kept_entries,
-                                    listing_feed_spec(self.config, path, name, articles))
+            feed = has_feed(self.config, kind, articles)
+            yield from taxonomy.listing_pages(self.page, path, name, articles, kind=kind,
+                                              feed=feed_file(path) if feed else None)
+            if feed:
+                yield from planned_feed(self.plan, self.config, self.html, self.kept_entries,
+                                        listing_feed_spec(self.config, path, name, articles))
 
         for path, name, articles, kind in taxonomy.listings(self.archive):
             # Every file under the folder is made from these values (and the site's fingerprint) alone.
