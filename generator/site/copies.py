@@ -47,14 +47,18 @@ def month_parts(month: Month) -> list[tuple[str, tuple[Article, ...]]]:
     return parts[::-1]
 
 
-def markdown_paths(archive: Archive, mode: str) -> dict[int, str]:
-    """Archive + the markdown_copies mode → {id() of each article: the site path of the file holding its
-    Markdown copy} (empty for "none")."""
+def archive_parts(archive: Archive, mode: str) -> dict[str, list[tuple[str, tuple[Article, ...]]]]:
+    """Archive + the markdown_copies mode → {month folder: month_parts of it} ("month"; else empty)."""
+    return {month.path: month_parts(month) for month in archive.months} if mode == "month" else {}
+
+
+def markdown_paths(archive: Archive, mode: str, parts: dict[str, list[tuple[str, tuple[Article, ...]]]],
+                   ) -> dict[int, str]:
+    """Archive + the markdown_copies mode + its archive_parts → {id() of each article: the site path of the
+    file holding its Markdown copy} (empty for "none")."""
     if mode == "article":
         return {id(article): markdown_file(article.path) for article in archive.articles}
-    if mode != "month":
-        return {}
-    return {id(article): path for month in archive.months for path, part in month_parts(month) for article in part}
+    return {id(article): path for month in parts.values() for path, part in month for article in part}
 
 
 def paths_of(articles: Sequence[Article], paths: dict[int, str]) -> Iterator[str]:

@@ -300,8 +300,9 @@ class SiteRenderer:
         # Parts of the search index (search.plan_shards; the build plans them first, to start indexing sooner).
         self.shards = shards
         self.marks = article_marks(archive)
-        # The file holding each article's Markdown copy (site.copies), by id() like the marks.
-        self.markdown = copies.markdown_paths(archive, config.markdown_copies)
+        # Each month's Markdown copy in parts, and the file holding each article's copy by id() like the marks.
+        self.markdown_parts = copies.archive_parts(archive, config.markdown_copies)
+        self.markdown = copies.markdown_paths(archive, config.markdown_copies, self.markdown_parts)
         self.kept_entries = kept_entries(archive, self.marks, self.site_fingerprint, store)  # feed entries
 
     def plan(self, kind: str, path: str, values: dict[str, Any], make: Callable[[], bytes]) -> PlannedFile:
@@ -354,21 +355,24 @@ class SiteRenderer:
                          years=sorted(years.items(), reverse=True), busiest=busiest)
 
     def month_pages(self) -> Iterator[Page]:
-        """One page per month, linked to the months before and after it, and (markdown_copies "month") the
-        month's Markdown copy beside it, in parts past copies.PART_ARTICLES articles."""
+        """One page per month, linked to the months before and after it and to its Markdown copy."""
         months = self.archive.months
-        by_month = self.config.markdown_copies == "month"
         for i, month in enumerate(months):
             newer = months[i - 1] if i > 0 else None
             older = months[i + 1] if i + 1 < len(months) else None
-            parts = copies.month_parts(month) if by_month else []
+            parts = self.markdown_parts.get(month.path, [])
             yield self.page("month.html", page_file(month.path), month.path,
                             lazy={"days": self.timeline(month.articles)},
                             month=month, newer=month_link(newer), older=month_link(older),
                             markdown=[path for path, _ in reversed(parts)])
-            for path, part in parts:
-                yield self.page("month.md", path, month.path,
-                                lazy={"copies": functools.partial(_with_contents, self.contents, part)}, articles=part)
+
+    def month_copies(self, month: Month) -> Iterator[Page]:
+        """A month → its Markdown copy beside its page (markdown_copies "month"), in parts past
+        copies.PART_ARTICLES articles; planned with the month's article pages (build.site_files), whose
+        bodies they load too."""
+        for path, part in self.markdown_parts.get(month.path, []):
+            yield self.page("month.md", path, month.path,
+                            lazy={"copies": functools.partial(_with_contents, self.contents, part)}, articles=part)
 
     def same_source_neighbours(self) -> dict[int, tuple[Article | None, Article | None]]:
         """Archive → {id() of each article: (newer, older) article from the same publisher}.
@@ -412,12 +416,14 @@ class SiteRenderer:
 
         def group(folder: str, start: int, end: int) -> PlannedGroup:
             # Every value its pages are handed: its articles, the neighbours just outside it (newer
-            # and older links), each article's neighbours from the same publisher, and where its
-            # Markdown copy is (a month's part moves when the month grows past a part).
+            # and older links), each article's neighbours from the same publisher, and the parts of the
+            # month's Markdown copy its articles are in (a part moves when the month grows past one;
+            # parts are whole days named by their first, so their names tell which article is where).
+            # A copy beside each article is named by the article's path, which its mark covers.
             run = articles[start:end]
             values = {"newer": articles[max(start - 1, 0):start], "articles": run, "older": articles[end:end + 1],
                       "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__, map(id, run)))),
-                      "markdown": list(copies.paths_of(run, markdown))}
+                      "markdown": [] if beside else list(dict.fromkeys(copies.paths_of(run, markdown)))}
             return PlannedGroup(folder, fingerprint(self.site_fingerprint, f"article pages\0{folder}", values,
                                                     self.marks), functools.partial(pages, start, end))
 
