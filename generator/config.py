@@ -33,6 +33,32 @@ class TagsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MediaConfig:
+    """The `[media]` table: where the articles' images are kept (`newsarchive media`) and how pages show them.
+
+    Fields with repr=False change what is downloaded or how, not how a page is made from the store,
+    so changing them re-renders no page (the site's fingerprint holds the config's repr).
+    """
+
+    publish: str = "local"  # "local": pages show the stored copy of each image they can; "original": never
+    media_base_url: str = ""  # '' copies images into the site; else the URL the store's files/ folder is served at
+    store: str = field(default="", repr=False)  # the store folder; '' is "media" beside the archive folder
+    max_width: int = field(default=1600, repr=False)  # widest variant kept of an image, in pixels
+    small_width: int = field(default=640, repr=False)  # the smaller variant offered in srcset (0: none)
+    format: str = field(default="webp", repr=False)  # "webp" or "jpeg": what stored images are encoded as
+    quality: int = field(default=80, repr=False)  # encoder quality, 1..100
+    # host → the Referer sent to it ('' sends none); other hosts get the article's URL
+    referers: dict[str, str] = field(default_factory=dict, repr=False)
+    concurrency: int = field(default=8, repr=False)  # downloads at once, in all
+    per_host: int = field(default=2, repr=False)  # downloads at once from one host
+    timeout: int = field(default=20, repr=False)  # seconds to wait for a server, and for a whole download
+    max_bytes: int = field(default=20 * 1024 * 1024, repr=False)  # a larger download is stopped and refused
+    max_pixels: int = field(default=50_000_000, repr=False)  # width × height × frames above this is refused (bombs)
+    max_attempts: int = field(default=5, repr=False)  # tries of an address that keeps failing before it is given up
+    allow_private_hosts: bool = field(default=False, repr=False)  # fetch from loopback and private networks too
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything a build needs to know besides the input files."""
 
@@ -52,6 +78,7 @@ class Config:
     front_page_articles: int = 60  # articles on the front page before it points to the month archive
     sources: dict[str, str] = field(default_factory=dict)  # domain → display name, overriding the built-in names
     tags: TagsConfig = field(default_factory=TagsConfig)  # the [tags] table
+    media: MediaConfig = field(default_factory=MediaConfig)  # the [media] table
 
     @property
     def zone(self) -> ZoneInfo:
@@ -144,7 +171,33 @@ def _validate(config: Config) -> Config:
     if config.feed_hub and not config.feed_hub.startswith(("http://", "https://")):
         raise ConfigError(f"feed_hub must be an http:// or https:// URL, not {config.feed_hub!r}")
     base = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
-    return dataclasses.replace(config, base_url=base)
+    return dataclasses.replace(config, base_url=base, media=_validate_media(config.media))
+
+
+def _validate_media(media: MediaConfig) -> MediaConfig:
+    """Check the [media] values that have a range; return them with media_base_url ending in '/'."""
+    if media.publish not in ("local", "original"):
+        raise ConfigError(f'media.publish must be "local" or "original", not {media.publish!r}')
+    if media.media_base_url and not media.media_base_url.startswith(("http://", "https://")):
+        raise ConfigError("media.media_base_url must be '' or an http:// or https:// URL, "
+                          f"not {media.media_base_url!r}")
+    if media.format not in ("webp", "jpeg"):
+        raise ConfigError(f'media.format must be "webp" or "jpeg", not {media.format!r}')
+    if media.max_width < 16 or not 0 <= media.small_width < media.max_width:
+        raise ConfigError("media.max_width must be at least 16, and media.small_width 0 (no smaller variant) "
+                          f"or less than max_width; got {media.max_width} and {media.small_width}")
+    if not 1 <= media.quality <= 100:
+        raise ConfigError(f"media.quality must be 1..100, not {media.quality}")
+    for key in ("concurrency", "per_host", "timeout", "max_attempts"):
+        if getattr(media, key) < 1:
+            raise ConfigError(f"media.{key} must be at least 1")
+    if media.max_bytes < 1024 or media.max_pixels < 1024:
+        raise ConfigError("media.max_bytes and media.max_pixels must be at least 1024")
+    for host, referer in media.referers.items():
+        if referer and not referer.startswith(("http://", "https://")):
+            raise ConfigError(f"media.referers.{host} must be '' (no Referer) or an http(s) URL, not {referer!r}")
+    base = media.media_base_url
+    return dataclasses.replace(media, media_base_url=base + "/" if base and not base.endswith("/") else base)
 
 
 def parse_config(text: str, overrides: dict[str, Any] | None = None) -> Config:

@@ -53,6 +53,10 @@ class FetchError(NewsarchiveError):
     exit_code = EXIT_INPUT_ERRORS
 
 
+class MediaError(NewsarchiveError):
+    """The media store cannot be opened, read or written."""
+
+
 class HostLimitError(NewsarchiveError):
     """A built site is over a limit of the host it is to be published on (check --host, build --host)."""
 

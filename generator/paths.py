@@ -12,7 +12,7 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from generator.text import short_hash
@@ -105,6 +105,34 @@ def month_feed_file(year: int, month: int) -> str:
 def json_feed_file(atom_file: str) -> str:
     """An Atom feed's file → the JSON Feed beside it."""
     return atom_file.removesuffix(".xml") + ".json"
+
+
+def article_media_file(folder: str, name: str) -> str:
+    """An article's folder + a stored image's file name → where the site holds a copy of it: beside the page."""
+    return f"{folder}{name}"
+
+
+def article_media_link(name: str) -> str:
+    """A stored image's file name → the link to its copy from the article's page or Markdown copy, beside
+    which it is (article_media_file): the name itself, which needs no escaping (hex digits and an extension)."""
+    return name
+
+
+def stored_media_url(media_base_url: str, name: str) -> str:
+    """media_base_url + a stored image's file name → its URL where the store's files/ folder is published
+    (the store's layout: files/ab/abcd….webp; generator.media.store.file_path)."""
+    return f"{media_base_url}{name[:2]}/{name}"
+
+
+WAYBACK = "https://web.archive.org/web/"  # the Internet Archive's Wayback Machine
+
+
+def wayback_url(original_url: str, captured: datetime) -> str:
+    """An article's original URL + its capture time → the Internet Archive's copy of it nearest that time
+    (https://web.archive.org/web/YYYYMMDDhhmmss/URL, the time in UTC); '' when there is no URL."""
+    if not original_url:
+        return ""
+    return f"{WAYBACK}{captured.astimezone(UTC):%Y%m%d%H%M%S}/{original_url}"
 
 
 def sitemap_pages_file(number: int) -> str:

@@ -21,7 +21,9 @@ ROOT = Path(__file__).parent.parent
 SEEDS = ROOT / "seeds"
 # A sub-path base URL, so tests show the site works away from the host's root. The seeds' tags have 2–3 articles:
 # below tag_feed_min_articles' default (5) they would get no feed for the tests to check.
-TEST_CONFIG_TOML = 'base_url = "https://archive.example.org/news/"\ntitle = "测试存档"\ntag_feed_min_articles = 2\n'
+# Images as published: a media store someone made beside seeds/ with `newsarchive media` is not read.
+TEST_CONFIG_TOML = ('base_url = "https://archive.example.org/news/"\ntitle = "测试存档"\ntag_feed_min_articles = 2\n'
+                    'media.publish = "original"\n')
 
 settings.register_profile("long", max_examples=20_000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -32,7 +32,7 @@ from generator.article.enrich import process
 from generator.article.reader import parse_article
 from generator.cache.store import ARTICLE_CONFIG_FIELDS
 from generator.commands.build import CACHE_FILE, COMPILED_TEMPLATES, build
-from generator.config import Config, parse_config
+from generator.config import Config, MediaConfig, parse_config
 from generator.errors import WriteError
 from generator.output.writer import _write_atomically, _write_into_generation, output_lock
 from generator.site import render, taxonomy
@@ -293,7 +293,8 @@ def test_config_fields_outside_the_cache_key_do_not_change_the_article_work(fiel
     raw = parse_article("a.txt", (SEEDS / sorted(os.listdir(SEEDS))[0]).read_bytes())
     base = parse_config(TEST_CONFIG_TOML)
     value = getattr(base, field)
-    other = {bool: lambda v: not v, int: lambda v: v + 7, str: lambda v: v + "x"}.get(type(value))
+    other = {bool: lambda v: not v, int: lambda v: v + 7, str: lambda v: v + "x",
+             MediaConfig: lambda v: dataclasses.replace(v, publish="original", max_width=99)}.get(type(value))
     assert other is not None, f"teach this test how to change {field}"
     changed_config = dataclasses.replace(base, **{field: other(value)})
     assert process(raw, base, "k") == process(raw, changed_config, "k")

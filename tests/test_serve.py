@@ -167,3 +167,16 @@ def test_port_in_use_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
     assert not (tmp_path / "site").exists()  # nothing was built for a server that could not start
+
+
+def test_a_media_run_rebuilds_the_pages_whose_images_arrived(running: Running) -> None:
+    from tests.media_server import image_server
+    from tests.test_media import fetch, write_archive
+
+    with image_server() as server:
+        write_archive(running.seeds, server, ("300_srcset.txt",))
+        wait_for(lambda: running.preview.build_number == 2, "the rebuild after a new file")
+        fetch(running.seeds)  # the media store beside the archive: its ledger is watched
+        wait_for(lambda: running.preview.build_number == 3, "the rebuild after the media run")
+    [page] = (running.site / "articles" / "2024" / "06" / "10").glob("*/index.html")
+    assert server.base not in page.read_text(encoding="utf-8") and list(page.parent.glob("*.webp"))

@@ -19,6 +19,7 @@ from generator.archive.assemble import build_archive
 from generator.cache.gather import Gathered, Progress, gather
 from generator.cache.store import Cache
 from generator.config import Config
+from generator.media.store import MediaIndex, store_folder
 from generator.models import Archive, Article, Problem, Processed
 from generator.output.plan import PlannedFile, PlannedGroup
 from generator.output.writer import Checkpoint, WriteReport, live_folder, mirror_first, output_lock, prepare, publish
@@ -32,6 +33,16 @@ EARLY_INDEX = "pagefind-early"  # folder beside the generations where a rebuild 
 
 
 @dataclass(frozen=True, slots=True)
+class ImageCounts:
+    """How the site's article pages show their images (as the media store's ledger last read the pages)."""
+
+    local: int  # shown from the store
+    remote: int  # shown from their original address: not fetched yet, or to be tried again
+    failed: int  # shown from their original address: every download of them gave up
+    unseen: int  # articles `newsarchive media` has not read yet (their images are shown from their addresses)
+
+
+@dataclass(frozen=True, slots=True)
 class BuildResult:
     """What a build did."""
 
@@ -40,11 +51,25 @@ class BuildResult:
     written: WriteReport | None  # what the writer did (None for a check without writing)
     from_cache: int = 0  # files whose processing came from the cache
     shards_indexed: int = 0  # search index shards Pagefind had to build
+    images: ImageCounts | None = None  # the pages' images, when pages show a media store's copies
 
     @property
     def errors(self) -> tuple[Problem, ...]:
         """Problems that made a file be skipped."""
         return tuple(p for p in self.archive.problems if p.severity == "error")
+
+
+def image_counts(archive: Archive, media: MediaIndex) -> ImageCounts:
+    """The archive + the media store's index → ImageCounts."""
+    stored = failed = total = unseen = 0
+    rows = media.rows
+    for article in archive.articles:
+        row = rows.get(article.source_file)
+        if row is None:
+            unseen += 1
+        else:
+            stored, failed, total = stored + row[2], failed + row[3], total + row[4]
+    return ImageCounts(local=stored, remote=total - stored - failed, failed=failed, unseen=unseen)
 
 
 def default_cache_dir(output_dir: Path) -> Path:
@@ -196,7 +221,13 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
             if live is not None:
                 indexer.start_early(live.parent / EARLY_INDEX, live)  # beside the generations
 
-        renderer = SiteRenderer(archive, config, cache, shards, templates_dir, cache.path.parent / COMPILED_TEMPLATES)
+        # The media store, read only: a build never fetches (its images are in it or keep their addresses).
+        local = config.media.publish == "local"
+        media = MediaIndex.open(store_folder(config, input_dir)) if local else None
+        if media is not None:
+            stack.callback(media.close)
+        renderer = SiteRenderer(archive, config, cache, shards, templates_dir, cache.path.parent / COMPILED_TEMPLATES,
+                                media)
         loaded()
         cache.keep_only_feed_entries(renderer.kept_entries.keys.values())
         prepared = prepare(site_files(renderer, checkpoint, memory_is_tight(peak_bytes())), output_dir)
@@ -206,5 +237,6 @@ def build(input_dir: Path, output_dir: Path, config: Config, templates_dir: Path
         indexed = indexer.finish()
         publish(prepared)
         mirror_first(prepared)
+    images = None if media is None else image_counts(archive, media)
     return BuildResult(archive=archive, files_seen=gathered.files_seen, written=prepared.report,
-                       from_cache=gathered.from_cache, shards_indexed=indexed)
+                       from_cache=gathered.from_cache, shards_indexed=indexed, images=images)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from generator import __version__
 from generator.cache.gather import default_jobs
 from generator.commands import importer, serve
+from generator.commands import media as media_command
 from generator.commands.build import BuildResult, build, default_cache_dir, load_archive
 from generator.commands.hosts import check_site
 from generator.config import DEFAULT_BASE_URL, Config, load_config
@@ -56,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
                            help="check this built site instead of the archive: its size, files and parts")
     check_cmd.add_argument("--host", choices=sorted(HOSTS), default=None,
                            help="with --site: check it against this host's limits; exit 1 when over")
+
+    media_cmd = commands.add_parser("media", help="download the images the articles show into the media store")
+    common(media_cmd)
+    media_command.add_arguments(media_cmd, default_jobs())
 
     importer.add_arguments(commands.add_parser("import", help="add new items from RSS/Atom feed files or URLs"))
     serve.add_arguments(commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on change"))
@@ -114,6 +119,8 @@ def report_json(result: BuildResult) -> dict[str, Any]:
                   "rendered": written.rendered} if written else None,
         "from_cache": result.from_cache,
         "search_shards_built": result.shards_indexed,
+        "images": {"local": result.images.local, "remote": result.images.remote, "failed": result.images.failed,
+                   "articles_not_seen": result.images.unseen} if result.images else None,
     }
 
 
@@ -125,6 +132,11 @@ def _summary(result: BuildResult, output: Path | None) -> str:
     if result.written and output is not None:
         w = result.written
         line += f" → {output}/ ({w.written} written, {w.unchanged} unchanged, {w.removed} removed)"
+    if result.images is not None:
+        images = result.images
+        line += f"; images: {images.local} local, {images.remote} remote, {images.failed} failed"
+        if images.unseen:
+            line += f" ({images.unseen} articles not yet read by `newsarchive media`)"
     return line
 
 
@@ -169,6 +181,12 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_INPUT_ERRORS if result.errors else EXIT_OK
 
 
+def run_media(args: argparse.Namespace) -> int:
+    """`newsarchive media`: the articles' images into the media store."""
+    cache = args.cache or default_cache_dir(Path("site"))
+    return media_command.run_media(args, _config(args), _progress, cache)
+
+
 def main(argv: list[str] | None = None, keep: list[object] | None = None) -> int:
     """Entry point: arguments (+ a list to keep what a build made in, for a caller about to exit) → exit code."""
     args = _parser().parse_args(argv)
@@ -178,7 +196,7 @@ def main(argv: list[str] | None = None, keep: list[object] | None = None) -> int
         return EXIT_USAGE
     try:
         return {"build": run_build, "check": run_check, "import": importer.run_import,
-                "serve": serve.run_serve}[args.command](args)
+                "serve": serve.run_serve, "media": run_media}[args.command](args)
     except NewsarchiveError as exc:  # every error raised on purpose, with its exit code
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

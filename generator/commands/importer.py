@@ -73,6 +73,7 @@ class SourceResult:
     failed: int = 0  # items that could not be written
     error: str = ""  # why the source failed, or which items could not be written ('' when neither)
     not_modified: bool = False  # the server answered 304: nothing new since the last import
+    files: tuple[str, ...] = ()  # names of the article files written
 
 
 @dataclass(slots=True)
@@ -281,6 +282,7 @@ def import_document(data: bytes, source: str, folder: Path, state: ImportState, 
     scope = normalize_url(feed["link"]) if feed.get("link") else source
     added = skipped = failed = 0
     errors = []
+    written_files = []
     for entry in parsed.entries:
         item = entry_to_item(entry, feed, scope, base_url or feed.get("link", ""), fallback_ms)
         # Items without a link are remembered by GUID, or by their content when they have none.
@@ -299,12 +301,14 @@ def import_document(data: bytes, source: str, folder: Path, state: ImportState, 
                 continue
             # A file of that name holds this very item (the name comes from its identity and date).
             added, skipped = (added + 1, skipped) if written else (added, skipped + 1)
+            if written:
+                written_files.append(item.file_name)
             known = item.file_name
         if item.url:
             state.identities.setdefault(item.identity, known)
         if memory_key:
             state.guids.setdefault(memory_key, known)
-    return SourceResult(source, added, skipped, failed, error="\n".join(errors))
+    return SourceResult(source, added, skipped, failed, error="\n".join(errors), files=tuple(written_files))
 
 
 def _fallback_ms(last_modified: str) -> int:
@@ -385,6 +389,10 @@ def run_import(args: argparse.Namespace) -> int:
     broken = sum(1 for r in results if r.error and not r.failed)
     print(f"imported {added} new, {skipped} skipped, {failed} failed"
           + (f"; {broken} of {len(results)} sources could not be imported" if broken else ""))
+    if args.media:
+        from generator.commands.media import fetch_new_files  # Pillow and httpx only for --media
+
+        fetch_new_files(folder, [name for r in results for name in r.files], args.config)
     return 1 if failed or broken else 0
 
 
@@ -396,3 +404,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"seconds to wait for each download (default: {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
                         help=f"largest feed accepted, in bytes (default: {DEFAULT_MAX_BYTES:,})")
+    parser.add_argument("--media", action="store_true",
+                        help="also download the new items' images into the media store (see `newsarchive media`)")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="config file, for --media's [media] settings (default: newsarchive.toml if it exists)")

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from generator.commands.build import build, default_cache_dir
 from generator.config import Config, load_config
 from generator.errors import ConfigError, NewsarchiveError, WriteError
+from generator.media.store import LEDGER, store_folder
 from generator.models import Problem
 from generator.site.render import TEMPLATES_DIR
 
@@ -183,8 +184,14 @@ class Preview:
         return load_config(DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
 
     def _watched(self) -> list[Path]:
-        """Everything whose change means a rebuild."""
-        return [self.input_dir, self.templates_dir, self.config_path or DEFAULT_CONFIG]
+        """Everything whose change means a rebuild: the archive, the templates, the config, and the media
+        store's ledger (a `newsarchive media` run writes its journal first), not its thousands of files."""
+        watched = [self.input_dir, self.templates_dir, self.config_path or DEFAULT_CONFIG]
+        try:
+            store = store_folder(self._config(), self.input_dir)
+        except ConfigError:
+            return watched  # the rebuild reports it
+        return [*watched, store / LEDGER, store / f"{LEDGER}-wal"]
 
     def _build(self) -> None:
         """Read, render and write the site, then print its problems and a summary; raises on failure."""

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from generator.paths import FEED, SEARCH, SEARCH_BUNDLE, json_feed_file
 
-MEDIA = "media"  # the top folder of the images `newsarchive media` stores (issue #34)
+MEDIA = "media"  # a top folder of stored images (the build links them beside each article's page instead)
+ARTICLE_FILES = ("index.html", "index.md")  # an article folder's page and Markdown copy; the rest are its images
 PARTS = ("articles", "listings", "feeds", "search", "media", "other")  # what a site's weight is split into
 
 
@@ -126,8 +127,8 @@ def part_of(path: str) -> str:
     name = path.rsplit("/", 1)[-1]
     if top == SEARCH_BUNDLE or path.startswith(SEARCH):
         return "search"
-    if top == MEDIA and rest:
-        return "media"
+    if (top == MEDIA and rest) or (top == "articles" and name not in ARTICLE_FILES):
+        return "media"  # the images `newsarchive media` stored, linked beside the pages that show them
     if top == "feeds" or name in (FEED, json_feed_file(FEED)):
         return "feeds"
     if top == "articles" or name.endswith(".md"):  # the article pages and their Markdown copies

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from generator.errors import WriteError
 from generator.output.manifest import Manifest, decode_manifest, encode_manifest
-from generator.output.plan import PlannedFile, PlannedGroup
+from generator.output.plan import PlannedFile, PlannedGroup, PlannedLink
 
 LEGACY_MANIFEST = ".newsarchive-manifest.json"  # what versions before generations left in the output folder
 GENERATIONS = ("a", "b")
@@ -174,6 +174,28 @@ def _link_atomically(source: Path, target: Path) -> None:
     os.replace(temporary, target)
 
 
+def _link_stored(source: Path, target: Path) -> None:
+    """A stored file (an image of the media store) → the same file at target in the generation being written;
+    WriteError if it is gone. A new path is linked in place, as _write_into_generation writes one (the
+    generation has no manifest until it is complete); an existing one, or another file system, goes
+    through _link_atomically."""
+    try:
+        try:
+            os.link(source, target)
+            return
+        except FileNotFoundError:
+            if not source.exists():
+                raise
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:  # the path is taken, or links are impossible (another file system): below
+            pass
+        _link_atomically(source, target)
+    except FileNotFoundError:
+        raise WriteError(f"{source} is missing from the media store, which still lists it; run "
+                         "`newsarchive media --verify` to fetch the images whose files are lost, then build "
+                         "again") from None
+
+
 def link_or_copy(source: str | Path, target: str | Path) -> None:
     """Hard-link one file (files are never changed in place, so sharing them is safe), or copy it
     where links are not possible."""
@@ -280,7 +302,7 @@ def live_folder(output: Path) -> Path | None:
     return state_folder(output) / live if live else None
 
 
-def prepare(files: Iterable[PlannedFile | PlannedGroup | Checkpoint], output: Path) -> Prepared:
+def prepare(files: Iterable[PlannedFile | PlannedLink | PlannedGroup | Checkpoint], output: Path) -> Prepared:
     """Planned files and groups of them (+ checkpoints) + output folder → the new generation written
     beside the live one (unless nothing changed and no checkpoint was met: the search index may need
     a new generation when no page changed).
@@ -308,8 +330,8 @@ def prepare(files: Iterable[PlannedFile | PlannedGroup | Checkpoint], output: Pa
             prefix = next(p for p in closed if path.startswith(p))
             raise WriteError(f"{path!r} was planned after the checkpoint or group for {prefix!r}; this is a bug")
 
-    def take(planned: PlannedFile) -> None:
-        """One planned file → rendered and written into the target if its fingerprint is new."""
+    def take(planned: PlannedFile | PlannedLink) -> None:
+        """One planned file → rendered (or linked) into the target if its fingerprint is new."""
         nonlocal written, rendered
         path, fingerprint = planned.path, planned.fingerprint
         check_relative_path(path)
@@ -317,6 +339,11 @@ def prepare(files: Iterable[PlannedFile | PlannedGroup | Checkpoint], output: Pa
         new.files[path] = fingerprint
         if live_files.get(path) == fingerprint:
             target.as_live.append(path)
+            return
+        if isinstance(planned, PlannedLink):  # its fingerprint is its bytes' digest: no need to compare them
+            if target.manifest().files.get(path) != fingerprint:
+                _link_stored(planned.source, target.folder / path)
+            written += 1
             return
         data = planned.render()
         rendered += 1
@@ -328,7 +355,7 @@ def prepare(files: Iterable[PlannedFile | PlannedGroup | Checkpoint], output: Pa
         written += 1
 
     for planned in files:
-        if isinstance(planned, PlannedFile):
+        if isinstance(planned, PlannedFile | PlannedLink):
             take(planned)
         elif isinstance(planned, PlannedGroup):
             prefix = planned.prefix

@@ -26,8 +26,10 @@ from markupsafe import Markup
 from generator import __version__
 from generator.config import Config
 from generator.errors import TemplateError
+from generator.media.rewrite import Variants, rewrite_html, rewrite_markdown
+from generator.media.store import MediaIndex
 from generator.models import Archive, Article, Content, Month
-from generator.output.plan import PlannedFile, PlannedGroup
+from generator.output.plan import PlannedFile, PlannedGroup, PlannedLink
 from generator.paths import (
     ARCHIVE,
     FEED,
@@ -39,6 +41,8 @@ from generator.paths import (
     SOURCES,
     TAGS,
     absolute_url,
+    article_media_file,
+    article_media_link,
     day_folder,
     feed_file,
     json_feed_file,
@@ -48,6 +52,8 @@ from generator.paths import (
     sitemap_articles_file,
     sitemap_pages_file,
     static_file,
+    stored_media_url,
+    wayback_url,
 )
 from generator.search.shards import Shard, capture_day, pages_folder
 from generator.site import copies, taxonomy
@@ -91,11 +97,11 @@ def _unlinked(make: Callable[[str], Any], key: str, url: Callable[[str], str]) -
     return make(key)
 
 
-def _with_contents(contents: Contents, articles: Sequence[Article], url: Callable[[str], str],
-                   ) -> Iterator[tuple[Article, Content]]:
-    """A lazy value: articles + a way to load their Content (+ the page's url(), unused) → (article, its Content)
-    one at a time, so a month's Markdown copy never holds its articles' bodies all at once."""
-    return ((article, contents(article.content_key)) for article in articles)
+def _with_contents(content: Callable[[Article, Callable[[str], str]], Content], articles: Sequence[Article],
+                   url: Callable[[str], str]) -> Iterator[tuple[Article, Content]]:
+    """A lazy value: a way to load an article's Content as a page shows it + articles + the page's url() →
+    (article, its Content) one at a time, so a month's Markdown copy never holds its articles' bodies all at once."""
+    return ((article, content(article, url)) for article in articles)
 
 
 def compiled_templates(folder: Path, code: str) -> jinja2.BytecodeCache:
@@ -167,8 +173,9 @@ def script_json(data: Any) -> Markup:
     return Markup(text)
 
 
-def article_json_ld(article: Article, canonical: str) -> dict[str, Any]:
-    """An article + its page's absolute URL → schema.org NewsArticle data."""
+def article_json_ld(article: Article, canonical: str, image: str = "") -> dict[str, Any]:
+    """An article + its page's absolute URL (+ its lead image's URL, when not the original's) → schema.org
+    NewsArticle data."""
     outlet: dict[str, Any] = {"@type": "NewsOrganization", "name": article.outlet.name}
     parts = urlsplit(article.url)
     if parts.scheme in ("http", "https") and parts.netloc:
@@ -188,7 +195,7 @@ def article_json_ld(article: Article, canonical: str) -> dict[str, Any]:
     if article.summary:
         data["description"] = article.summary
     if article.lead_image:
-        data["image"] = [article.lead_image.src]
+        data["image"] = [image or article.lead_image.src]
     if article.url:
         data["isBasedOn"] = {"@type": "NewsArticle", "url": article.url, "headline": article.title,
                              "publisher": outlet}
@@ -266,9 +273,12 @@ class SiteRenderer:
     """Renders every page of one archive; holds only the environment and shared template values."""
 
     def __init__(self, archive: Archive, config: Config, store: ContentStore, shards: tuple[Shard, ...],
-                 templates_dir: Path = TEMPLATES_DIR, compiled_dir: Path | None = None):
+                 templates_dir: Path = TEMPLATES_DIR, compiled_dir: Path | None = None,
+                 media: MediaIndex | None = None):
         self.archive = archive
         self.config = config
+        # The media store, when pages show its copies of their images (None: every image keeps its address).
+        self.media = media if config.media.publish == "local" else None
         # An article's page and its Markdown copy are rendered one after the other from one Content:
         # loaded (and decompressed, but for the search text pages do not show) once.
         self.contents: Contents = functools.lru_cache(maxsize=2)(functools.partial(store.content, search_text=False))
@@ -294,7 +304,8 @@ class SiteRenderer:
             "month_title": lambda year, month: month_title(year, month, lang),
             "absolute": lambda path: absolute_url(config.base_url, path),
             "og_locales": OG_LOCALES,
-            "json_ld": lambda article, canonical: script_json(article_json_ld(article, canonical)),
+            "json_ld": lambda article, canonical, image="": script_json(article_json_ld(article, canonical, image)),
+            "wayback": lambda article: wayback_url(article.url, article.captured),
             **taxonomy.template_globals(archive),  # tag_links, source_path
         }
         # Parts of the search index (search.plan_shards; the build plans them first, to start indexing sooner).
@@ -371,8 +382,25 @@ class SiteRenderer:
         copies.PART_ARTICLES articles; planned with the month's article pages (build.site_files), whose
         bodies they load too."""
         for path, part in self.markdown_parts.get(month.path, []):
+            # The digests of the articles' stored images ('' without: a store appearing changes only the
+            # copies whose articles have images, as it does the article pages).
             yield self.page("month.md", path, month.path,
-                            lazy={"copies": functools.partial(_with_contents, self.contents, part)}, articles=part)
+                            lazy={"copies": functools.partial(_with_contents, self.copy_content, part)},
+                            articles=part, media=list(map(self.media_digest, part)))
+
+    def copy_content(self, article: Article, url: Callable[[str], str]) -> Content:
+        """An article + the url() of the month's copy it is in → its Content as that copy shows it: its stored
+        images linked from there (beside the article's page, or under media_base_url)."""
+        content = self.contents(article.content_key)
+        images = self.media.images(article.source_file) if self.media_digest(article) and self.media else {}
+        if not images:
+            return content
+        base = self.config.media.media_base_url
+
+        def link(name: str) -> str:
+            return stored_media_url(base, name) if base else url(article_media_file(article.path, name))
+
+        return Content(content.html, rewrite_markdown(content.markdown, images, link), content.search_text)
 
     def same_source_neighbours(self) -> dict[int, tuple[Article | None, Article | None]]:
         """Archive → {id() of each article: (newer, older) article from the same publisher}.
@@ -405,14 +433,22 @@ class SiteRenderer:
                 newer = articles[i - 1] if i > 0 else None
                 older = articles[i + 1] if i + 1 < len(articles) else None
                 source_newer, source_older = same_source[id(article)]
+                media = self.media_digest(article)
+                images = self.media.images(article.source_file) if media and self.media else {}
                 content = {"content": functools.partial(_unlinked, self.contents, article.content_key)}
+                if images:
+                    content = {"content": functools.partial(self.local_content, article.content_key, images)}
                 yield self.page("article.html", page_file(article.path), article.path, lazy=content,
                                 article=article, newer=newer, older=older,
-                                source_newer=source_newer, source_older=source_older,
+                                source_newer=source_newer, source_older=source_older, media=media,
+                                lead_image_src=self.lead_image_src(article, images),
                                 markdown=markdown.get(id(article), ""))
                 if beside:
                     yield self.page("article.md", markdown_file(article.path), article.path, lazy=content,
-                                    article=article)
+                                    article=article, media=media)
+                if self.media is not None and not self.config.media.media_base_url:
+                    for name in sorted({str(name) for variants in images.values() for name, _, _ in variants}):
+                        yield PlannedLink(article_media_file(article.path, name), name, self.media.file(name))
 
         def group(folder: str, start: int, end: int) -> PlannedGroup:
             # Every value its pages are handed: its articles, the neighbours just outside it (newer
@@ -424,6 +460,8 @@ class SiteRenderer:
             values = {"newer": articles[max(start - 1, 0):start], "articles": run, "older": articles[end:end + 1],
                       "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__, map(id, run)))),
                       "markdown": [] if beside else list(dict.fromkeys(copies.paths_of(run, markdown)))}
+            if self.media is not None:  # the digests of the articles' stored images
+                values["media"] = list(map(self.media_digest, run))
             return PlannedGroup(folder, fingerprint(self.site_fingerprint, f"article pages\0{folder}", values,
                                                     self.marks), functools.partial(pages, start, end))
 
@@ -434,6 +472,36 @@ class SiteRenderer:
             runs = day_runs(articles, start, end) or [(folder, start, end)]
             yield folder, [group(day, first, last) for day, first, last in runs]
             start = end
+
+    def media_digest(self, article: Article) -> str:
+        """An article → the digest of its images in the media store that its pages show ('' for none)."""
+        return self.media.digest(article.source_file) if self.media is not None else ""
+
+    def image_link(self, name: str) -> str:
+        """A stored image's file name → its URL from the article's page and Markdown copy: the copy beside them,
+        or the store's under media_base_url."""
+        base = self.config.media.media_base_url
+        return stored_media_url(base, name) if base else article_media_link(name)
+
+    def local_content(self, key: str, images: dict[str, Variants], url: Callable[[str], str]) -> Content:
+        """A content key + the article's stored images (+ the page's url(), unused: the files are beside the
+        page or at an absolute URL) → its Content with those images shown from the store."""
+        content = self.contents(key)
+        return Content(rewrite_html(content.html, images, self.image_link),
+                       rewrite_markdown(content.markdown, images, self.image_link), content.search_text)
+
+    def lead_image_src(self, article: Article, images: dict[str, Variants]) -> str:
+        """An article + its stored images → the absolute URL of its lead image (the stored copy's when there
+        is one; '' when it has no lead image), for sharing metadata."""
+        if article.lead_image is None:
+            return ""
+        variants = images.get(article.lead_image.src)
+        if not variants:
+            return article.lead_image.src
+        name = str(variants[0][0])
+        base = self.config.media.media_base_url
+        return stored_media_url(base, name) if base else absolute_url(self.config.base_url,
+                                                                      article_media_file(article.path, name))
 
     def sitemaps(self) -> Iterator[Page]:
         """sitemap.xml; past 50,000 URLs, a sitemap index over parts: the listings, then the articles
