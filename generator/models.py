@@ -33,12 +33,22 @@ class RawArticle:
     """An article file as read, before any HTML is touched."""
 
     source_file: str  # path relative to the archive folder, with / separators
-    captured_ms: int  # capture time from line 1, epoch milliseconds, UTC
-    title: str  # title from the [title](url) line, exactly as written
-    url: str  # original article URL from the same line ('' when the file has none)
-    body_html: str  # raw, untrusted HTML body
+    captured_ms: int | None  # capture time of the seed header, epoch ms, UTC; None when missing or broken
+    title: str  # the title: the front matter's (entities unescaped), else the [title](url) line's as written
+    url: str  # original article URL, escaped once ('' when the file has none)
+    body_html: str  # raw, untrusted body: HTML, or Markdown when body_format says so
     body_line: int  # line number where the body starts, for messages
     encoding: str  # the encoding the file was decoded with (utf-8, gb18030, big5, …)
+    posted: datetime | None = None  # the front matter's date (naive = site timezone); None when absent or bad
+    author: str = ""  # the front matter's author ('' when none)
+    body_format: Literal["html", "markdown"] = "html"  # markdown: a .md post whose body holds no HTML block
+    capture_text: str = ""  # the capture time as written, when it is not a valid one ('' otherwise), for messages
+    capture_line: int = 0  # the line of the capture time (0 when the file has none)
+    warnings: tuple[Problem, ...] = ()  # what reading found worth telling (front matter and header disagree, …)
+    # The URL as written, when its escapes were escaped twice (urls.undouble); '' when it is `url`. Slugs and
+    # feed ids are made from it, as before double escapes were undone, so they stay what they were.
+    url_as_written: str = ""
+    modified: datetime | None = None  # the file's modification time, when the caller knows it: the last date there is
 
 
 @dataclass(frozen=True)  # no slots: unpickling from the cache is several times faster
@@ -118,11 +128,13 @@ class Article:
 
     source_file: str  # input file it came from, relative to the archive folder
     url: str  # original URL as captured ('' when unknown)
-    identity: str  # normalized original URL (or title hash); two captures with one identity are duplicates
+    identity: str  # normalized original URL (or title hash): what entry_id and moved slugs are made from
     entry_id: str  # feed entry id derived from identity: never changes across builds
     title: str  # display title (control characters removed)
-    captured: datetime  # capture time, in the site's timezone
-    published: datetime | None  # publication time from the body, in the site's timezone
+    captured: datetime  # capture time (else the date recovered, see date_source), in the site's timezone;
+    # for a story captured more than once, its latest capture
+    published: datetime | None  # publication time from the body (for a story captured more than once, its
+    # first capture when that is earlier), in the site's timezone
     slug: str  # [a-z0-9-]{1,80}, a function of the article alone
     path: str  # site-relative folder of the article page, e.g. "articles/2024/06/08/slug/"
     outlet: Outlet  # the publisher
@@ -133,10 +145,18 @@ class Article:
     # Key of the article's Content (HTML + Markdown) in the content store: a digest of the input
     # file, its name, the config and the generator code, so it changes whenever the page may.
     content_key: str
+    story: str  # what every capture of the story shares (urls.story_key, or identity): duplicates are grouped by it
+    text_length: int  # characters of plain text in the body: of two captures of a story, the fuller one is kept
+    date_source: str  # where `captured` came from (article.dates.DateSource: "capture time", "front matter", …)
     tags: tuple[str, ...] = ()  # tags, best first (filled by the tagging stage)
     # Tag candidates found in this article alone; per-article work
     # (generator.article.tags.extract_candidates), scored across the archive later.
     tag_candidates: TagCandidates = TagCandidates()
+    # For a story captured more than once: a digest of every capture (file, content key, capture time), which
+    # the merged article's dates, path and body are a function of ('' otherwise). Part of its mark in
+    # fingerprints (render.article_marks): its content key alone is the kept capture's, and a new capture
+    # that changes only its dates must still re-render its pages.
+    merged_from: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,13 +164,17 @@ class Duplicate:
     """A capture that lost to another capture of the same story."""
 
     dropped: str  # input file that was dropped
-    kept: str  # input file that was kept (the latest capture)
-    identity: str  # the normalized URL they share
+    kept: str  # input file whose body was kept (the fullest capture; of equally full ones, the latest)
+    identity: str  # the story they share (Article.story)
+    dropped_captured: datetime | None = None  # when the dropped capture was made
+    dropped_length: int = 0  # characters of text in the dropped capture
+    kept_length: int = 0  # characters of text in the kept one
+    kept_captured: datetime | None = None  # when the kept capture was made (the article's own date may be later)
 
     def __str__(self) -> str:
         return (
             f"{self.dropped}: duplicate of {self.kept} (same story: {self.identity}); "
-            f"the later capture {self.kept} is used"
+            f"{self.kept} is used ({self.kept_length} characters of text, this capture has {self.dropped_length})"
         )
 
 

@@ -63,12 +63,19 @@ def _pixels(body: str, rng: random.Random) -> str:
 BODY_DAMAGE = [_truncate, _unbalance, _hostile, _deep, _pixels]
 # Header damage that makes the file unreadable as an article.
 FATAL = {
-    "no-capture-time": lambda ms, title, url, body: f"[{title}]({url})\n------\n\n{body}\n",
-    "seconds": lambda ms, title, url, body: f"<!--{ms // 1000}-->\n[{title}]({url})\n------\n\n{body}\n",
     "no-title-line": lambda ms, title, url, body: f"<!--{ms}-->\n{title}\n------\n\n{body}\n",
     "no-underline": lambda ms, title, url, body: f"<!--{ms}-->\n[{title}]({url})\n{body}\n",
     "empty": lambda ms, title, url, body: "",
     "truncated-header": lambda ms, title, url, body: f"<!--{ms}-->\n[{title[:5]}",
+}
+
+# Capture times that are missing or broken: a warning, and the date comes from elsewhere (the seeds' URLs hold one).
+RECOVERED = {
+    "no-capture-time": lambda ms, title, url, body: f"[{title}]({url})\n------\n\n{body}\n",
+    "seconds": lambda ms, title, url, body: f"<!--{ms // 1000}-->\n[{title}]({url})\n------\n\n{body}\n",
+    "nan": lambda ms, title, url, body: f"<!--NaN-->\n[{title}]({url})\n------\n\n{body}\n",
+    "empty-capture-time": lambda ms, title, url, body: f"<!---->\n[{title}]({url})\n------\n\n{body}\n",
+    "out-of-range": lambda ms, title, url, body: f"<!--{ms * 1000}-->\n[{title}]({url})\n------\n\n{body}\n",
 }
 
 
@@ -99,6 +106,11 @@ def messy_archive(count: int, seed: int = 1) -> list[MessyFile]:
             data, how = _encode(text, rng)
             files.append(MessyFile(f"{n:05d}.txt", data, "duplicate", f"recapture {how}"))
             continue
+        if roll < 0.16:
+            kind = rng.choice(sorted(RECOVERED))
+            data, how = _encode(RECOVERED[kind](ms, title, url, body), rng)
+            files.append(MessyFile(f"{n:05d}.txt", data, "article", f"{kind} {how}"))
+            continue
         if roll < 0.25:
             kind = rng.choice(sorted(FATAL))
             data, how = _encode(FATAL[kind](ms, title, url, body), rng)
@@ -116,6 +128,9 @@ def messy_archive(count: int, seed: int = 1) -> list[MessyFile]:
         if rng.random() < 0.05:
             body, damage = "", [*damage, "empty-body"]
         data, how = _encode(f"<!--{ms}-->\n[{title}]({url})\n------\n\n{body}\n", rng)
+        if not title and not body:  # neither a title nor any text: nothing to show
+            files.append(MessyFile(f"{n:05d}.txt", data, "skipped", f"{'+'.join(damage)} {how}"))
+            continue
         originals.append((title, url, body))
         files.append(MessyFile(f"{n:05d}.txt", data, "article", f"{'+'.join(damage) or 'clean'} {how}"))
     return files  # recaptures are numbered after their originals, so they are always the later capture

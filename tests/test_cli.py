@@ -59,6 +59,13 @@ def test_report_json(seed_copy: Path, tmp_path: Path) -> None:
     assert [d["file"] for d in data["duplicates"]] == [next(seed_copy.glob("002_*.txt")).name]
     assert data["articles"] + len(data["skipped"]) + len(data["duplicates"]) == data["files"]
     assert data["pages"]["written"] > 10 and data["pages"]["removed"] == 0
+    # what the console says is in the report: the unset base_url, where each article's date came from
+    assert {"file": "", "line": 0, "message": "base_url is not set; feeds and the sitemap use http://localhost:8000/",
+            "fix": "set base_url in newsarchive.toml or pass --base-url"} in data["warnings"]
+    assert data["dates"]["sources"] == {"capture time": 3}
+    assert sorted(a["file"] for a in data["dates"]["articles"]) == sorted(
+        p.name for p in seed_copy.glob("*.txt") if p.name not in ("bad.txt", data["duplicates"][0]["file"]))
+    assert [c["file"] for c in data["captures"][0]["captures"]] == [data["duplicates"][0]["file"], "dup.txt"]
 
 
 def test_missing_input_folder_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

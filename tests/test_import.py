@@ -172,6 +172,15 @@ def test_imported_items_build_into_a_site(tmp_path: Path) -> None:
     assert (site / kim.path / "index.html").read_text(encoding="utf-8").count("金正恩会见俄罗斯代表团") >= 1
 
 
+def test_items_imported_into_a_jekyll_site_go_into_its_posts(tmp_path: Path) -> None:
+    (tmp_path / "_posts").mkdir()
+    (tmp_path / "_config.yml").write_text("title: x\n", encoding="utf-8")
+    [result] = run(tmp_path, RSS)
+    assert result.added == 3 and len(list((tmp_path / "_posts").glob("*.txt"))) == 3
+    assert not list(tmp_path.glob("*.txt"))  # a build of the site would not read them there
+    assert len(articles(tmp_path)) == 3
+
+
 def test_not_a_feed_and_missing_file_fail_but_others_import(tmp_path: Path) -> None:
     page = tmp_path.parent / "page.html"
     page.write_text("<html><body><p>not a feed</p></body></html>", encoding="utf-8")

@@ -83,9 +83,6 @@ def test_missing_url_is_allowed() -> None:
 BROKEN = {
     "empty": (0, "the file is empty"),
     "only_whitespace": (0, "the file is empty"),
-    "no_capture_time": (1, "expected the capture time <!--EPOCH_MILLISECONDS--> on the first line"),
-    "capture_time_in_seconds": (1, "looks like seconds"),
-    "capture_time_not_a_number": (1, "expected the capture time"),
     "ends_after_capture_time": (2, "ends after the capture time"),
     "title_line_missing": (2, "expected the title line [Title](https://original/url), found '普京访问平壤'"),
     "title_without_url": (2, "expected the title line"),
@@ -97,8 +94,31 @@ BROKEN = {
 }
 
 
+# case → what the reader says of the capture time (the file is still read; enrich recovers a date or skips it)
+CAPTURE_TIME_BROKEN = {
+    "no_capture_time": "the file has no capture time",
+    "capture_time_not_a_number": "the capture time 'yesterday' is not a number",
+}
+
+
 def test_every_broken_fixture_has_a_case() -> None:
-    assert {p.stem for p in (FIXTURES / "broken").glob("*.txt")} == set(BROKEN)
+    cases = set(BROKEN) | set(CAPTURE_TIME_BROKEN) | {"capture_time_in_seconds"}
+    assert {p.stem for p in (FIXTURES / "broken").glob("*.txt")} == cases
+
+
+@pytest.mark.parametrize("case", sorted(CAPTURE_TIME_BROKEN))
+def test_a_missing_or_broken_capture_time_is_read_and_noted(case: str) -> None:
+    raw = read_fixture("broken", case)
+    assert raw.captured_ms is None
+    assert raw.capture_text.startswith(CAPTURE_TIME_BROKEN[case]) and raw.capture_line == 1
+    assert raw.title and raw.url and raw.body_html
+
+
+def test_a_capture_time_in_seconds_is_read_as_the_time_it_means_with_a_warning() -> None:
+    raw = read_fixture("broken", "capture_time_in_seconds")
+    assert raw.captured_ms == 1717807142000
+    [warning] = raw.warnings
+    assert (warning.line, warning.severity) == (1, "warning") and "in seconds" in warning.message
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))
@@ -120,7 +140,7 @@ def test_read_folder_skips_broken_files_and_keeps_the_rest(tmp_path: Path) -> No
     for seed in SEEDS.glob("*.txt"):
         (tmp_path / seed.name).write_bytes(seed.read_bytes())
     (tmp_path / "nested").mkdir()
-    (tmp_path / "nested" / "broken.txt").write_bytes((FIXTURES / "broken" / "no_capture_time.txt").read_bytes())
+    (tmp_path / "nested" / "broken.txt").write_bytes((FIXTURES / "broken" / "title_line_missing.txt").read_bytes())
     (tmp_path / ".hidden.txt").write_text("ignored")
     (tmp_path / "notes.md").write_text("ignored")
     result = read_folder(tmp_path)

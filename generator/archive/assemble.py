@@ -19,7 +19,7 @@ from generator.sourcecode import code_fingerprint
 from generator.text import short_hash
 
 # Keys in C: the archive stage handles every article several times, 100,000 at 100k.
-_identity = operator.attrgetter("identity")
+_story = operator.attrgetter("story")
 _path = operator.attrgetter("path")
 _timestamp = operator.methodcaller("timestamp")  # of the capture time: the instant, whatever its time zone
 _captured = operator.attrgetter("captured")
@@ -54,24 +54,50 @@ def _repeated(keys: Iterable[str]) -> set[str]:
     return repeated
 
 
+def _fullest_latest(article: Article) -> tuple[int, float, str]:
+    """A capture → its rank among the captures of its story: the fullest text first, then the latest capture."""
+    return article.text_length, article.captured.timestamp(), article.source_file
+
+
+def merge_captures(captures: list[Article]) -> tuple[Article, list[Duplicate]]:
+    """The captures of one story → (the one article it becomes, the captures dropped), the captures sorted.
+
+    The fullest body wins (a title-only stub never replaces the full text; of equally full ones, the latest
+    capture), and the article keeps its first capture's date as published and its latest as its capture
+    time. Its page path, slug and feed id stay what the latest capture's were, as when the latest capture
+    won: a page address never moves because of this rule, and a newer capture adds no feed entry.
+    """
+    captures.sort(key=_fullest_latest, reverse=True)
+    winner = captures[0]
+    latest = max(captures, key=lambda a: (a.captured.timestamp(), a.source_file))
+    first = min(captures, key=lambda a: (a.captured.timestamp(), a.source_file))
+    published = min([*(a.published for a in captures if a.published is not None), first.captured], key=_timestamp)
+    every = "\x1f".join(f"{c.source_file}\x1e{c.content_key}\x1e{c.captured.isoformat()}" for c in captures)
+    merged = dataclasses.replace(winner, captured=latest.captured, published=published, slug=latest.slug,
+                                 path=latest.path, identity=latest.identity, entry_id=latest.entry_id,
+                                 merged_from=short_hash(every, 16))
+    dropped = [Duplicate(c.source_file, winner.source_file, winner.story, c.captured, c.text_length,
+                         winner.text_length, winner.captured) for c in captures[1:]]
+    return merged, dropped
+
+
 def merge_duplicates(articles: Iterable[Article]) -> tuple[list[Article], list[Duplicate]]:
-    """Articles → (one article per story, the captures dropped); the latest capture of a story wins."""
+    """Articles → (one article per story, the captures dropped); see merge_captures for which one is kept."""
     articles = list(articles)
     # Most stories have one capture: only the others are grouped (100,000 small lists cost a second).
-    repeated = _repeated(map(_identity, articles))
+    repeated = _repeated(map(_story, articles))
     if not repeated:
         return articles, []
-    kept = [article for article in articles if article.identity not in repeated]
-    by_identity: dict[str, list[Article]] = defaultdict(list)
+    kept = [article for article in articles if article.story not in repeated]
+    by_story: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
-        if article.identity in repeated:
-            by_identity[article.identity].append(article)
+        if article.story in repeated:
+            by_story[article.story].append(article)
     dropped = []
-    for identity, captures in sorted(by_identity.items()):
-        captures.sort(key=lambda a: (a.captured.timestamp(), a.source_file), reverse=True)
-        winner = captures[0]
-        kept.append(winner)
-        dropped.extend(Duplicate(c.source_file, winner.source_file, identity) for c in captures[1:])
+    for _, captures in sorted(by_story.items()):
+        merged, lost = merge_captures(captures)
+        kept.append(merged)
+        dropped.extend(lost)
     return kept, sorted(dropped, key=lambda d: d.dropped)
 
 

@@ -20,6 +20,7 @@ import nh3
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
 from markdownify import MarkdownConverter, chomp
 
+from generator.article import embeds
 from generator.article.soup import parse as parse_html
 from generator.models import CleanBody, Image
 from generator.text import strip_illegal
@@ -95,27 +96,35 @@ def _texts_matching(root: Tag, pattern: re.Pattern[str]) -> list[NavigableString
     return [node for node in root.descendants if isinstance(node, NavigableString) and pattern.search(node)]
 
 
-def sanitize(html: str, base_url: str = "") -> str:
-    """Untrusted HTML → allow-listed HTML; relative URLs resolved against base_url.
+# nh3's first pass over a captured body also lets through what generator.article.embeds turns into links and images.
+CAPTURE_TAGS = ALLOWED_TAGS | embeds.EMBED_TAGS
+CAPTURE_ATTRIBUTES = {name: ALLOWED_ATTRIBUTES.get(name, set()) | embeds.EMBED_ATTRIBUTES.get(name, set())
+                      for name in ALLOWED_ATTRIBUTES.keys() | embeds.EMBED_ATTRIBUTES.keys()}
+CAPTURE_DROPPED = DROPPED_WITH_CONTENT - embeds.EMBED_TAGS
+
+
+def sanitize(html: str, base_url: str = "", capture: bool = False) -> str:
+    """Untrusted HTML (+ whether it is a captured body on its way to generator.article.embeds) → allow-listed HTML;
+    relative URLs resolved against base_url.
 
     Relative URLs are dropped when there is no base, or when the base is not a URL nh3 can
     resolve against (a captured URL with a host like `a%20b` or `[v1.x]`).
     """
     if base_url:
         try:
-            return _sanitize(html, ("rewrite_with_base", base_url))
+            return _sanitize(html, ("rewrite_with_base", base_url), capture)
         except ValueError:  # nh3: "invalid url_relative base URL"
             pass
-    return _sanitize(html, "deny")
+    return _sanitize(html, "deny", capture)
 
 
-def _sanitize(html: str, relative: object) -> str:
-    """nh3 with this archive's allow-lists and the given url_relative policy."""
+def _sanitize(html: str, relative: object, capture: bool = False) -> str:
+    """nh3 with this archive's allow-lists (a capture's, when capture is true) and the given url_relative policy."""
     return nh3.clean(
         strip_illegal(html),
-        tags=ALLOWED_TAGS,
-        clean_content_tags=DROPPED_WITH_CONTENT,
-        attributes=ALLOWED_ATTRIBUTES,
+        tags=CAPTURE_TAGS if capture else ALLOWED_TAGS,
+        clean_content_tags=CAPTURE_DROPPED if capture else DROPPED_WITH_CONTENT,
+        attributes=CAPTURE_ATTRIBUTES if capture else ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         url_relative=relative,
         link_rel="noopener noreferrer",
@@ -220,6 +229,12 @@ def _remove_promo(root: Tag) -> None:
     for text in _texts_matching(root, markers):
         if getattr(text, "parent", None) is None:
             continue  # already removed with an earlier marker's block
+        found = markers.search(text)
+        if found is not None and text[: found.start()].strip():
+            # The marker after other text in one string (what _limit_depth makes of a deeply nested body):
+            # only the promo at its end goes, not the article before it.
+            text.replace_with(NavigableString(text[: found.start()]))
+            continue
         block = _promo_block(text, root)
         previous = block.previous_sibling
         while previous is not None and (
@@ -527,11 +542,15 @@ def to_markdown(root: Tag) -> str:
 
 def clean_body(raw_html: str, base_url: str = "") -> CleanBody:
     """Raw article HTML + the article's URL → CleanBody (safe HTML, text, summary, Markdown, facts)."""
-    soup = parse_html(sanitize(raw_html, base_url), _Tag)
+    sanitized = sanitize(embeds.mark_frames(raw_html), base_url, capture=True)
+    soup = parse_html(sanitized, _Tag)
     root = soup.body
     if root is None:
         return CleanBody("", "", "", "", None, "", None)
     _limit_depth(root)
+    with_embeds, lazy = embeds.has_embeds(sanitized), embeds.has_lazy_images(sanitized)
+    if with_embeds or lazy:
+        embeds.convert(root, soup, base_url, with_embeds, lazy)
     # Order matters for idempotence: everything that removes nodes runs before the leading
     # byline/date lines are taken, so a second pass finds nothing new at the top.
     _remove_promo(root)

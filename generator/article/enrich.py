@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from generator.article.cleaner import clean_body
-from generator.article.identity import article_slug, entry_id, normalize_url
+from generator.article.dates import DateFound, recover_date
+from generator.article.identity import entry_id, normalize_url, story_key
 from generator.article.outlets import outlet_for
+from generator.article.posts import render_markdown
 from generator.article.reader import parse_article
+from generator.article.slugs import readable_slug
 from generator.article.tags import extract_candidates
 from generator.article.words import search_words
 from generator.config import Config
@@ -69,22 +73,69 @@ def _title(raw: RawArticle, body: CleanBody) -> str:
     return opening + "…" if opening else UNTITLED
 
 
+def _same_or(identity: str, story: str) -> str:
+    """An identity + a story key → the identity object itself when they are equal (most are): one string in
+    memory, and in the cache, instead of two."""
+    return identity if story == identity else story
+
+
+def _dated(raw: RawArticle, zone: ZoneInfo) -> tuple[DateFound | None, list[Problem]]:
+    """A read article + the site's zone → the date it is filed under (None when it has none), and the warning
+    that goes with it when its capture time was missing or broken."""
+    captured = None if raw.captured_ms is None else datetime.fromtimestamp(raw.captured_ms / 1000, tz=UTC)
+    found = recover_date(captured, raw.posted, raw.source_file, raw.url, raw.body_html, raw.modified)
+    if found is None or not (raw.capture_text or found.source == "file time"):
+        return found, []
+    when = f"{_localize(found.moment, zone):%Y-%m-%d %H:%M}"
+    if found.source == "file time":
+        missing = raw.capture_text or "the file has no capture time"
+        return found, [Problem(raw.source_file, raw.capture_line, f"{missing}, and no other date was found; the "
+                               f"article is dated {when} from the file's modification time", _DATE_HINT,
+                               "warning")]
+    return found, [Problem(raw.source_file, raw.capture_line, f"{raw.capture_text}; the article is dated {when} "
+                           f"from its {found.source}", "write the capture time in epoch milliseconds, e.g. "
+                           "<!--1717807142000-->, or nothing to do if that date is right", "warning")]
+
+
+_DATE_HINT = ("write the capture time in epoch milliseconds on the first line, e.g. <!--1717807142000-->, "
+              "or start the file name with the date (2024-06-08-title.md)")
+
+
+def undated(raw: RawArticle) -> Problem:
+    """A read article that holds no date anywhere, and whose file's time is not known → the Problem that skips it
+    (a build always knows the file's time: this is for the per-article work called on bytes alone)."""
+    return Problem(raw.source_file, raw.capture_line or 1,
+                   f"{raw.capture_text or 'the file has no capture time'}, and no other date was found (no front "
+                   "matter date, no date in the file name, the URL, the image addresses or the text)", _DATE_HINT)
+
+
 def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = "",
            ) -> tuple[Article, Content, tuple[Problem, ...]]:
-    """One read and cleaned article + config (+ its content-store key) → (Article, its Content, warnings)."""
+    """One read and cleaned article + config (+ its content-store key) → (Article, its Content, warnings);
+    raises ArticleError when it holds no date, or neither a title nor any text."""
     zone = config.zone
-    warnings = []
+    if not raw.title.strip() and not body.text and body.lead_image is None:
+        raise ArticleError(Problem(raw.source_file, raw.body_line, "the file has neither a title nor any text",
+                                   "capture the article again, or delete the file"))
+    found, warnings = _dated(raw, zone)
+    if found is None:
+        raise ArticleError(undated(raw))
+    warnings = [*raw.warnings, *warnings]
     title = _title(raw, body)
     if not raw.title.strip():
         warnings.append(Problem(raw.source_file, raw.body_line - 2 if raw.body_line > 2 else 2,
                                 f"the title is empty; showing {title!r} instead",
-                                "write the title between the square brackets", "warning"))
+                                "write the title between the square brackets, or as title: in the front matter",
+                                "warning"))
     if not body.text and body.lead_image is None:
         warnings.append(Problem(raw.source_file, raw.body_line, "the article body is empty",
                                 "capture the article again if its text is missing", "warning"))
-    captured = datetime.fromtimestamp(raw.captured_ms / 1000, tz=UTC).astimezone(zone)
-    identity = normalize_url(raw.url) if raw.url else f"title:{short_hash(title, 16)}:{raw.captured_ms}"
-    slug = article_slug(raw.url, title)
+    captured = _localize(found.moment, zone)
+    assert captured is not None
+    captured_ms = raw.captured_ms if raw.captured_ms is not None else int(captured.timestamp() * 1000)
+    written = raw.url_as_written or raw.url
+    identity = normalize_url(written) if written else f"title:{short_hash(title, 16)}:{captured_ms}"
+    slug = readable_slug(written, title, raw.url)
     lang = detect_language(body.text or title)
     article = Article(
         source_file=raw.source_file,
@@ -97,11 +148,14 @@ def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = 
         slug=slug,
         path=article_folder(captured, slug),
         outlet=outlet_for(raw.url, config.sources),
-        author=body.author,
+        author=body.author or raw.author,
         lang=lang,
         summary=body.summary,
         lead_image=body.lead_image,
         content_key=content_key,
+        story=_same_or(identity, story_key(raw.url)) if raw.url else identity,
+        text_length=len(body.text),
+        date_source=found.source,
         tag_candidates=extract_candidates(title, body.text, lang, config.tags),
     )
     # What the search index reads of the article: its page shows these above and in its body.
@@ -111,12 +165,14 @@ def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = 
 
 def process(raw: RawArticle, config: Config, content_key: str = "",
             ) -> tuple[Article, Content, tuple[Problem, ...]]:
-    """The per-article work in one call (clean + enrich): RawArticle → (Article, Content, warnings).
+    """The per-article work in one call (clean + enrich): RawArticle → (Article, Content, warnings); raises
+    ArticleError for an article that cannot be filed (no date, or neither title nor text).
 
     This is the unit that caching and parallel builds work on. It reads only the config fields
     in generator.cache.store.ARTICLE_CONFIG_FIELDS, which are part of every cache key.
     """
-    return enrich(raw, clean_body(raw.body_html, raw.url), config, content_key)
+    body_html = render_markdown(raw.body_html) if raw.body_format == "markdown" else raw.body_html
+    return enrich(raw, clean_body(body_html, raw.url), config, content_key)
 
 
 def unprocessable(name: str, line: int, exc: Exception) -> Problem:
@@ -127,14 +183,20 @@ def unprocessable(name: str, line: int, exc: Exception) -> Problem:
                    "the rest of the archive was built")
 
 
-def process_file(name: str, data: bytes, key: str, config: Config) -> tuple[Outcome, Content | None]:
-    """One file's name + bytes + cache key + config → (its outcome, its Content or None): never raises."""
+def process_file(name: str, data: bytes, key: str, config: Config,
+                 modified: datetime | None = None) -> tuple[Outcome, Content | None]:
+    """One file's name + bytes + cache key + config (+ its modification time, the last date there is for an
+    article that carries none) → (its outcome, its Content or None): never raises."""
     try:
         raw = parse_article(name, data)
     except ArticleError as exc:
         return Skipped(exc.problem), None
+    if modified is not None:
+        raw = dataclasses.replace(raw, modified=modified)
     try:
         article, content, warnings = process(raw, config, key)
+    except ArticleError as exc:
+        return Skipped(exc.problem), None
     except Exception as exc:  # one article must never stop the build: report it and go on
         return Skipped(unprocessable(name, raw.body_line, exc)), None
     return Processed(article, warnings), content

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from collections.abc import Callable
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from generator.paths import is_windows_reserved
 from generator.text import short_hash
@@ -45,6 +46,33 @@ def normalize_url(url: str) -> str:
     return urlunsplit(("https", host, path, urlencode(query), ""))
 
 
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_DOUBLE_ESCAPE = re.compile(r"%25([0-9A-Fa-f]{2})")
+_MOBILE_HOST = ("m.", "mobile.")
+_PATH_SAFE = "/!$&'()*+,;=:@-._~"  # what a path may hold unescaped (RFC 3986 pchar and /)
+
+
+def undouble(url: str) -> str:
+    """A URL whose escapes were percent-encoded again (every `%` written `%25`: `%25E5%2583…`) → the URL
+    escaped once (`%E5%83…`); any other URL as it is. Repeated for URLs encoded three times."""
+    while "%25" in url and len(_DOUBLE_ESCAPE.findall(url)) == len(_ESCAPE.findall(url)):
+        url = _DOUBLE_ESCAPE.sub(r"%\1", url)
+    return url
+
+
+def story_key(url: str) -> str:
+    """URL → what every capture of one story shares: its identity (normalize_url) also without a mobile host
+    (m., mobile.), a trailing slash, percent-encoding done twice, or a difference in how the path is escaped
+    (%e5 / %E5 / the character itself). Duplicates are found by it; feed ids keep using normalize_url."""
+    parts = urlsplit(normalize_url(undouble(url)))
+    host = parts.netloc
+    for prefix in _MOBILE_HOST:
+        if host.startswith(prefix) and host.count(".") > 1:
+            host = host.removeprefix(prefix)
+    path = quote(unquote(parts.path), safe=_PATH_SAFE).rstrip("/") or "/"
+    return urlunsplit(("https", host, path, parts.query, ""))
+
+
 def entry_id(identity: str) -> str:
     """A story identity → a feed entry id (urn:uuid) that never changes across builds."""
     return uuid.uuid5(_ENTRY_NAMESPACE, identity).urn
@@ -64,16 +92,17 @@ def _cut_words(slug: str, limit: int) -> str:
     return head.rsplit("-", 1)[0] if "-" in head else head
 
 
-def _url_words(url: str) -> tuple[str, str]:
-    """An article URL → (words naming the story, trailing story id or ''), from its path and query."""
+def _url_words(url: str, to_words: Callable[[str], str] = slugify) -> tuple[str, str]:
+    """An article URL (+ the function making slug words of text) → (words naming the story, trailing story id
+    or ''), from its path and query."""
     parts = urlsplit(url)
     segments = [unquote(s) for s in parts.path.split("/") if s]
     if segments:
         segments[-1] = _PAGE_EXTENSION.sub("", segments[-1])
     while len(segments) > 1 and segments[-1].lower() in _GENERIC_SEGMENTS:
         segments.pop()
-    words = [w for w in (slugify(s) for s in segments) if w]
-    query = "-".join(w for w in (slugify(v) for k, v in parse_qsl(parts.query) if not is_tracking_param(k)) if w)
+    words = [w for w in (to_words(s) for s in segments) if w]
+    query = "-".join(w for w in (to_words(v) for k, v in parse_qsl(parts.query) if not is_tracking_param(k)) if w)
     last = words[-1] if words else ""
     # A bare number or short code ("7647600") says little alone: it becomes the id, and the
     # segment before it supplies the words.
@@ -82,21 +111,27 @@ def _url_words(url: str) -> tuple[str, str]:
     return last, query
 
 
-def article_slug(url: str, title: str) -> str:
-    """An article's URL (else its title) → its slug: [a-z0-9-], 1..80 characters, stable.
+def article_slug(url: str, title: str, to_words: Callable[[str], str] = slugify) -> str:
+    """An article's URL (else its title) (+ the function making slug words of text) → its slug: [a-z0-9-],
+    1..80 characters, stable.
 
     A story id at the end of the URL is kept whole; the words before it are cut at a word
     boundary. When nothing readable is left, or an id alone is too long, a hash stands in.
     A slug Windows reserves for a device ("con", "com1") gets the hash appended.
     """
     seed = normalize_url(url) if url else title
-    slug = _plain_slug(url, title, seed)
+    slug = _plain_slug(url, title, seed, to_words)
     return f"{slug}-{short_hash(seed)}" if is_windows_reserved(slug) else slug
 
 
-def _plain_slug(url: str, title: str, seed: str) -> str:
+def fallback_slug(url: str, title: str) -> str:
+    """An article's URL (else its title) → the slug article_slug gives when nothing readable is left."""
+    return "article-" + short_hash(normalize_url(url) if url else title)
+
+
+def _plain_slug(url: str, title: str, seed: str, to_words: Callable[[str], str]) -> str:
     """article_slug before the check for reserved names."""
-    words, story_id = _url_words(url) if url else (slugify(title), "")
+    words, story_id = _url_words(url, to_words) if url else (to_words(title), "")
     if story_id and len(story_id) <= SLUG_MAX // 2:
         words = _cut_words(words, SLUG_MAX - len(story_id) - 1)
         return f"{words}-{story_id}" if words else story_id

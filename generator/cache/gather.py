@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from generator.article.reader import scan_folder, unreadable
@@ -60,12 +61,13 @@ def default_jobs() -> int:
 _worker_state: dict[str, object] = {}
 
 
-def process_file(name: str, data: bytes, key: str, config: Config) -> tuple[Outcome, Content | None]:
+def process_file(name: str, data: bytes, key: str, config: Config,
+                 modified: datetime | None = None) -> tuple[Outcome, Content | None]:
     """enrich.process_file, its module imported on first use: a rebuild that finds every file in the cache
     never loads the cleaner's and the segmenter's libraries, and a new file's worker loads them itself."""
     from generator.article.enrich import process_file as process
 
-    return process(name, data, key, config)
+    return process(name, data, key, config, modified)
 
 
 def _start_worker(config: Config, prefix: bytes) -> None:
@@ -114,11 +116,13 @@ def _process_path(name: str, path: str, config: Config, prefix: bytes) -> Result
     """(name, path, config, key prefix) → its Result ('' digest and key when it cannot be read)."""
     try:
         data = Path(path).read_bytes()
+        # The last date an article with no other one has: what the file system says (see article.dates).
+        modified = datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
     except OSError as exc:
         return name, "", "", codec.dumps(Skipped(unreadable(name, exc))), None
     digest = content_digest(data)
     key = article_key(prefix, name, digest)
-    outcome, content = process_file(name, data, key, config)
+    outcome, content = process_file(name, data, key, config, modified)
     return name, digest, key, codec.dumps(outcome), None if content is None else codec.pack_content(content)
 
 

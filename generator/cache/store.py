@@ -75,7 +75,8 @@ class FileStat(NamedTuple):
 # from the package are found by code_fingerprint itself, so a new import is never missed.
 ARTICLE_MODULES = ("article.reader", "article.enrich", "cache.codec")
 # Libraries whose version changes what the per-article work produces.
-ARTICLE_LIBRARIES = ("nh3", "beautifulsoup4", "lxml", "markdownify", "rjieba", "opencc", "charset-normalizer")
+ARTICLE_LIBRARIES = ("nh3", "beautifulsoup4", "lxml", "markdownify", "rjieba", "opencc", "charset-normalizer",
+                     "pyyaml", "markdown-it-py", "pypinyin", "htmldate")
 
 
 def article_code() -> str:

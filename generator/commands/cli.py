@@ -6,7 +6,9 @@ import argparse
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,6 +20,7 @@ from generator.commands.build import BuildResult, build, default_cache_dir, load
 from generator.commands.hosts import check_site
 from generator.config import DEFAULT_BASE_URL, Config, load_config
 from generator.errors import EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, NewsarchiveError
+from generator.models import Archive, Duplicate, Problem
 from generator.output.budget import HOSTS
 
 DEFAULT_CONFIG = Path("newsarchive.toml")
@@ -102,19 +105,57 @@ def _print_problems(result: BuildResult) -> None:
         print(f"{duplicate.dropped}: warning: {str(duplicate).split(': ', 1)[1]}", file=sys.stderr)
 
 
-def report_json(result: BuildResult) -> dict[str, Any]:
-    """A build result → the --report document."""
+def base_url_note(config: Config) -> Problem | None:
+    """The config → the note that base_url is not set (a warning of the build, with no file), or None."""
+    if config.base_url != DEFAULT_BASE_URL:
+        return None
+    return Problem("", 0, f"base_url is not set; feeds and the sitemap use {DEFAULT_BASE_URL}",
+                   "set base_url in newsarchive.toml or pass --base-url", "warning")
+
+
+def _captures(archive: Archive) -> list[dict[str, Any]]:
+    """An archive → one entry per story captured more than once: every capture, and which one was kept."""
+    stories: dict[str, list[Duplicate]] = {}
+    for duplicate in archive.duplicates:
+        stories.setdefault(duplicate.kept, []).append(duplicate)
+    entries = []
+    for kept, dropped in sorted(stories.items()):
+        first = dropped[0]
+        captures = [{"file": kept, "captured": _iso(first.kept_captured), "characters": first.kept_length,
+                     "kept": True}]
+        captures += [{"file": d.dropped, "captured": _iso(d.dropped_captured), "characters": d.dropped_length,
+                      "kept": False} for d in dropped]
+        captures.sort(key=lambda c: (c["captured"] or "", c["file"]))
+        entries.append({"url": first.identity, "kept": kept, "captures": captures})
+    return entries
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """A datetime → ISO 8601 text (None stays None)."""
+    return moment.isoformat() if moment is not None else None
+
+
+def report_json(result: BuildResult, notes: Iterable[Problem] = ()) -> dict[str, Any]:
+    """A build result (+ the build's own warnings, such as an unset base_url) → the --report document."""
     archive = result.archive
     written = result.written
+    problems = [*notes, *archive.problems]
+    sources = Counter(article.date_source for article in archive.articles)
     return {
         "version": __version__,
         "files": result.files_seen,
         "articles": len(archive.articles),
         "skipped": [{"file": p.file, "line": p.line, "reason": p.message, "fix": p.hint}
-                    for p in archive.problems if p.severity == "error"],
+                    for p in problems if p.severity == "error"],
         "warnings": [{"file": p.file, "line": p.line, "message": p.message, "fix": p.hint}
-                     for p in archive.problems if p.severity == "warning"],
+                     for p in problems if p.severity == "warning"],
         "duplicates": [{"file": d.dropped, "kept": d.kept, "url": d.identity} for d in archive.duplicates],
+        "captures": _captures(archive),
+        "dates": {
+            "sources": dict(sorted(sources.items(), key=lambda item: (-item[1], item[0]))),
+            "articles": [{"file": a.source_file, "date": a.captured.isoformat(), "source": a.date_source}
+                         for a in sorted(archive.articles, key=lambda a: a.source_file)],
+        },
         "pages": {"written": written.written, "unchanged": written.unchanged, "removed": written.removed,
                   "rendered": written.rendered} if written else None,
         "from_cache": result.from_cache,
@@ -143,9 +184,9 @@ def _summary(result: BuildResult, output: Path | None) -> str:
 def run_build(args: argparse.Namespace) -> int:
     """`newsarchive build`: read, render and write the site."""
     config = _config(args)
-    if config.base_url == DEFAULT_BASE_URL and not args.quiet:
-        print(f"note: base_url is not set; feeds and the sitemap use {DEFAULT_BASE_URL}. "
-              "Set base_url in newsarchive.toml or pass --base-url.", file=sys.stderr)
+    note = base_url_note(config)
+    if note is not None and not args.quiet:
+        print(f"note: {note.message}. Fix: {note.hint}", file=sys.stderr)
     cache = None if args.no_cache else (args.cache or default_cache_dir(args.output))
     result = build(args.input, args.output, config, progress=_progress("Cleaning articles"), cache_dir=cache,
                    jobs=args.jobs)
@@ -153,7 +194,8 @@ def run_build(args: argparse.Namespace) -> int:
         args.keep.append(result)
     _print_problems(result)
     if args.report:
-        args.report.write_text(json.dumps(report_json(result), ensure_ascii=False, indent=2) + "\n",
+        notes = [note] if note is not None else []
+        args.report.write_text(json.dumps(report_json(result, notes), ensure_ascii=False, indent=2) + "\n",
                                encoding="utf-8")
     if not args.quiet:
         print(_summary(result, args.output))

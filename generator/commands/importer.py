@@ -34,7 +34,16 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from generator.article.identity import normalize_url
-from generator.article.reader import EARLIEST_MS, LATEST_MS, URL_START, article_files, parse_article, url_problem
+from generator.article.reader import (
+    EARLIEST_MS,
+    LATEST_MS,
+    POSTS,
+    URL_START,
+    article_files,
+    is_jekyll_site,
+    parse_article,
+    url_problem,
+)
 from generator.article.reader import clean_url as reader_clean_url
 from generator.commands.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Validators, fetch
 from generator.errors import ArticleError, FetchError
@@ -280,6 +289,9 @@ def import_document(data: bytes, source: str, folder: Path, state: ImportState, 
                             "Fix: check that the file or URL is the feed itself, not a web page")
     feed = parsed.get("feed", {})
     scope = normalize_url(feed["link"]) if feed.get("link") else source
+    if is_jekyll_site(folder):  # a Jekyll site's build reads its posts only: new captures go beside them
+        folder = folder / POSTS
+        folder.mkdir(exist_ok=True)
     added = skipped = failed = 0
     errors = []
     written_files = []

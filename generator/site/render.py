@@ -250,7 +250,8 @@ def day_runs(articles: tuple[Article, ...], start: int, end: int) -> list[tuple[
 
 def article_marks(archive: Archive) -> Marks:
     """Archive → each article's mark (by id), what identifies it in fingerprints: a digest of its content
-    key plus what the archive added (its path, tags, the pages of its tags and of its publisher).
+    key plus what the archive added (the captures merged into it, its path, tags, the pages of its tags and
+    of its publisher).
 
     A digest, because listings and feeds hand over the same article again and again: full marks
     made 500 MB of text to hash in a 100,000-article rebuild. None (no neighbour) has a mark too,
@@ -261,8 +262,8 @@ def article_marks(archive: Archive) -> Marks:
 
     def mark(article: Article) -> str:
         names = article.tags
-        return text_digest("\x1e".join((article.content_key, article.path, *names, *map(tags.__getitem__, names),
-                                        sources[article.outlet.key])))
+        return text_digest("\x1e".join((article.content_key, article.merged_from, article.path, *names,
+                                        *map(tags.__getitem__, names), sources[article.outlet.key])))
 
     marks: Marks = dict(zip(map(id, archive.articles), map(mark, archive.articles), strict=True))
     marks[id(None)] = repr(None)
