@@ -146,7 +146,7 @@ def sitemap_articles_file(year: int, month: int, number: int) -> str:
 
 
 def static_file(name: str) -> str:
-    """A file under templates/static (a relative POSIX path) → where the site has it."""
+    """A file under generator/templates/static (a relative POSIX path) → where the site has it."""
     return STATIC + name
 
 

@@ -79,7 +79,7 @@ SITEMAP_MAX_URLS = 50_000
 # every page's fingerprint. The writer is left out: it copies the bytes it is given.
 PAGE_MODULES = ("site.render", "site.feeds", "site.jsonfeed", "site.taxonomy", "search.shards")
 PAGE_LIBRARIES = ("jinja2", "markupsafe", "feedgen", "lxml")
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"  # the built-in templates, shipped in the package
 
 
 def page_code() -> str:
