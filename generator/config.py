@@ -16,6 +16,9 @@ from generator.errors import ConfigError
 from generator.text import strip_illegal
 
 DEFAULT_BASE_URL = "http://localhost:8000/"
+# Where the articles' Markdown copies go: one file per month (or part of a month) beside the month's page,
+# one index.md beside each article's page, or none.
+MARKDOWN_COPIES = ("month", "article", "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +80,12 @@ class Config:
     base_url: str = DEFAULT_BASE_URL  # absolute URL the site is published at; used only where one is required
     language: str = "zh-CN"  # language of the site chrome: zh-CN, zh-TW or en
     timezone: str = "Asia/Shanghai"  # IANA zone that dates are shown and grouped in
-    feed_entries: int = 50  # entries in /feed.xml and in each tag and source feed
-    feed_full_content: bool = True  # full article HTML in feed entries; false gives summaries only
+    feed_entries: int = 50  # entries in /feed.xml
+    feed_full_content: bool = True  # full article HTML in /feed.xml and the monthly archive feeds; false: summaries
+    listing_feed_entries: int = 10  # entries in each tag's and publisher's feed
+    listing_feed_full_content: bool = False  # full article HTML in tag and publisher feeds; false: summaries
+    tag_feed_min_articles: int = 5  # a tag needs this many articles for a feed of its own (its page: tags.min_articles)
+    markdown_copies: str = "month"  # Markdown copies of the articles: "month" (a file per month), "article", "none"
     feed_hub: str = ""  # WebSub hub URL announced in every feed ('' for none)
     json_feed: bool = False  # also write a JSON Feed 1.1 (feed.json) beside each Atom feed
     front_page_articles: int = 60  # articles on the front page before it points to the month archive
@@ -171,9 +178,13 @@ def _validate(config: Config) -> Config:
         ) from None
     if config.language not in ("zh-CN", "zh-TW", "en"):
         raise ConfigError(f"language must be one of zh-CN, zh-TW, en, not {config.language!r}")
-    for key in ("feed_entries", "front_page_articles"):
+    for key in ("feed_entries", "listing_feed_entries", "tag_feed_min_articles", "front_page_articles"):
         if getattr(config, key) < 1:
             raise ConfigError(f"{key} must be at least 1")
+    if config.markdown_copies not in MARKDOWN_COPIES:
+        raise ConfigError(
+            f"markdown_copies must be one of {', '.join(MARKDOWN_COPIES)}, not {config.markdown_copies!r}"
+        )
     if config.tags.per_article < 0 or config.tags.min_articles < 1:
         raise ConfigError("tags.per_article must be ≥ 0 and tags.min_articles ≥ 1")
     if config.feed_hub and not config.feed_hub.startswith(("http://", "https://")):
