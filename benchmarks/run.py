@@ -369,16 +369,16 @@ def project_of(na_python: Path | None) -> Path | None:
 
 
 def project_commit(project: Path | None) -> str:
-    """The git commit of the newsarchive checkout (+ whether generator/ or templates/ have uncommitted
+    """The git commit of the newsarchive checkout (+ whether generator/ (templates included) have uncommitted
     changes), or why it can't be told."""
     if project is None:
         return "unknown (the newsarchive executable's generator package was not found)"
     commit = subprocess.run(["git", "-C", str(project), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     if commit.returncode != 0:
         return f"unknown ({project} is not a git checkout)"
-    dirty = subprocess.run(["git", "-C", str(project), "status", "--porcelain", "--", "generator", "templates"],
+    dirty = subprocess.run(["git", "-C", str(project), "status", "--porcelain", "--", "generator"],
                            capture_output=True, text=True)
-    return commit.stdout.strip() + (" + uncommitted changes in generator/ or templates/" if dirty.stdout.strip()
+    return commit.stdout.strip() + (" + uncommitted changes in generator/ (templates included)" if dirty.stdout.strip()
                                     else "") + f" in {project}"
 
 
@@ -388,7 +388,7 @@ def source_fingerprint(project: Path | None) -> str | None:
     if project is None:
         return None
     digest = hashlib.sha256()
-    for folder in ("generator", "templates"):
+    for folder in ("generator",):
         for path in sorted((project / folder).rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(project)).encode() + b"\0")
@@ -567,7 +567,7 @@ def report(machine: dict, cells: dict, sizes: list[int], tools: list[str], skipp
                                             if tool == "newsarchive" and "newsarchive_commit" in machine else ""))
     if machine.get("newsarchive_source_end", machine.get("newsarchive_source_start")) != \
             machine.get("newsarchive_source_start"):
-        out.append("- ⚠ **newsarchive's generator/ or templates/ changed while the benchmark ran**: its numbers mix "
+        out.append("- ⚠ **newsarchive's generator/ changed while the benchmark ran**: its numbers mix "
                    "two versions of the code; run again on a quiet working tree")
     out.append(f"- work folder: {machine['work']} ({machine['work_fs']}); median of {args.repeats} run(s) "
                f"unless noted; peak memory = the highest of the runs (process tree, PSS summed; see README)")

@@ -16,6 +16,9 @@ from generator.errors import ConfigError
 from generator.text import strip_illegal
 
 DEFAULT_BASE_URL = "http://localhost:8000/"
+# Where the articles' Markdown copies go: one file per month (or part of a month) beside the month's page,
+# one index.md beside each article's page, or none.
+MARKDOWN_COPIES = ("month", "article", "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +38,11 @@ class SourceConfig:
     or `domain/path` (a domain covers its subdomains; `www.` is ignored; the longest match wins). A plain
     string, `"voachinese.com" = "美国之音"`, is short for `{ name = "美国之音" }`."""
 
-    name: str = ""  # display name ('' keeps the built-in name, else the host made readable)
+    name: str = ""  # display name ('' keeps the name the post's front matter or the shipped table gives, else the host)
+    # How its articles are attributed (docs/configuration.md#sources); '' and () keep what the shipped table says.
+    kind: str = ""  # "news": one publisher; "platform": hosts many writers; "aggregator": republishes other outlets
+    original_path: str = ""  # an aggregator's URL path that names the original outlet, e.g. "/medium/{outlet}/"
+    aliases: tuple[str, ...] = ()  # other names its URLs and "Source:" lines give it, e.g. ["wsj"] (for aggregators)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +80,12 @@ class Config:
     base_url: str = DEFAULT_BASE_URL  # absolute URL the site is published at; used only where one is required
     language: str = "zh-CN"  # language of the site chrome: zh-CN, zh-TW or en
     timezone: str = "Asia/Shanghai"  # IANA zone that dates are shown and grouped in
-    feed_entries: int = 50  # entries in /feed.xml and in each tag and source feed
-    feed_full_content: bool = True  # full article HTML in feed entries; false gives summaries only
+    feed_entries: int = 50  # entries in /feed.xml
+    feed_full_content: bool = True  # full article HTML in /feed.xml and the monthly archive feeds; false: summaries
+    listing_feed_entries: int = 10  # entries in each tag's and publisher's feed
+    listing_feed_full_content: bool = False  # full article HTML in tag and publisher feeds; false: summaries
+    tag_feed_min_articles: int = 5  # a tag needs this many articles for a feed of its own (its page: tags.min_articles)
+    markdown_copies: str = "month"  # Markdown copies of the articles: "month" (a file per month), "article", "none"
     feed_hub: str = ""  # WebSub hub URL announced in every feed ('' for none)
     json_feed: bool = False  # also write a JSON Feed 1.1 (feed.json) beside each Atom feed
     front_page_articles: int = 60  # articles on the front page before it points to the month archive
@@ -167,15 +178,38 @@ def _validate(config: Config) -> Config:
         ) from None
     if config.language not in ("zh-CN", "zh-TW", "en"):
         raise ConfigError(f"language must be one of zh-CN, zh-TW, en, not {config.language!r}")
-    for key in ("feed_entries", "front_page_articles"):
+    for key in ("feed_entries", "listing_feed_entries", "tag_feed_min_articles", "front_page_articles"):
         if getattr(config, key) < 1:
             raise ConfigError(f"{key} must be at least 1")
+    if config.markdown_copies not in MARKDOWN_COPIES:
+        raise ConfigError(
+            f"markdown_copies must be one of {', '.join(MARKDOWN_COPIES)}, not {config.markdown_copies!r}"
+        )
     if config.tags.per_article < 0 or config.tags.min_articles < 1:
         raise ConfigError("tags.per_article must be ≥ 0 and tags.min_articles ≥ 1")
     if config.feed_hub and not config.feed_hub.startswith(("http://", "https://")):
         raise ConfigError(f"feed_hub must be an http:// or https:// URL, not {config.feed_hub!r}")
+    for domain, source in config.sources.items():
+        _validate_source(domain, source)
     base = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
     return dataclasses.replace(config, base_url=base, media=_validate_media(config.media))
+
+
+SOURCE_KINDS = ("news", "platform", "aggregator")
+
+
+def _validate_source(domain: str, source: SourceConfig) -> None:
+    """Check one [sources."domain"] table's kind and path rule."""
+    where = f'sources."{domain}"'
+    if source.kind and source.kind not in SOURCE_KINDS:
+        raise ConfigError(f'{where}.kind must be "news", "platform" or "aggregator" (or left out), not {source.kind!r}')
+    if source.original_path:
+        if source.kind not in ("", "aggregator"):
+            raise ConfigError(f'{where}.original_path is read for an aggregator only: set kind = "aggregator" or '
+                              "remove original_path")
+        if not source.original_path.startswith("/") or source.original_path.count("{outlet}") != 1:
+            raise ConfigError(f"{where}.original_path must start with / and hold {{outlet}} once where the URL "
+                              f'names the original outlet, e.g. "/medium/{{outlet}}/"; not {source.original_path!r}')
 
 
 def _validate_media(media: MediaConfig) -> MediaConfig:

@@ -10,7 +10,8 @@ if TYPE_CHECKING:
     from generator.models import Problem
 
 EXIT_OK = 0  # success, warnings allowed
-EXIT_INPUT_ERRORS = 1  # input files skipped under --strict or `check`, or a source that could not be imported
+EXIT_INPUT_ERRORS = 1  # input files skipped under --strict or `check`, a source that could not be imported, or a
+# site over its host's limits (check --host, build --host)
 EXIT_USAGE = 2  # usage, config or environment errors: nothing was built
 
 
@@ -54,3 +55,9 @@ class FetchError(NewsarchiveError):
 
 class MediaError(NewsarchiveError):
     """The media store cannot be opened, read or written."""
+
+
+class HostLimitError(NewsarchiveError):
+    """A built site is over a limit of the host it is to be published on (check --host, build --host)."""
+
+    exit_code = EXIT_INPUT_ERRORS

@@ -49,8 +49,8 @@ class RawArticle:
     # feed ids are made from it, as before double escapes were undone, so they stay what they were.
     url_as_written: str = ""
     modified: datetime | None = None  # the file's modification time, when the caller knows it: the last date there is
-    tags: tuple[str, ...] = ()  # the front matter's tags (a post's own; in real archives often the outlet's name)
     categories: tuple[str, ...] = ()  # the front matter's categories (in real archives: the outlet's name)
+    tags: tuple[str, ...] = ()  # the front matter's tags
 
 
 @dataclass(frozen=True)  # no slots: unpickling from the cache is several times faster
@@ -87,10 +87,10 @@ class Content:
 
 @dataclass(frozen=True)  # no slots: unpickling from the cache is several times faster
 class Outlet:
-    """The publisher of an article, derived from its URL."""
+    """The publisher of an article (generator.article.publishers)."""
 
-    key: str  # path-safe identifier, e.g. "voachinese.com"
-    name: str  # display name, e.g. "美国之音"
+    key: str  # stable identifier its source folder is made from, e.g. "voachinese.com", "medium.com-@user"
+    name: str  # display name, e.g. "美国之音", "hulitw · Medium"; may change without moving any URL
 
 
 @dataclass(frozen=True)  # no slots: unpickling from the cache is several times faster
@@ -180,6 +180,9 @@ class Article:
     # fingerprints (render.article_marks): its content key alone is the kept capture's, and a new capture
     # that changes only its dates must still re-render its pages.
     merged_from: str = ""
+    # The aggregator the article was captured from, when it republished it from `outlet` (None otherwise): listed
+    # under both, shown "via" it.
+    via: Outlet | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +223,8 @@ class OutletIndex:
     """One publisher and its articles, newest first."""
 
     outlet: Outlet  # the publisher
-    articles: tuple[Article, ...]  # newest first
+    articles: tuple[Article, ...]  # newest first: its own, and those it republished for another publisher (via)
+    republished: int = 0  # how many of the articles it republished (an aggregator's), listed under their own too
 
 
 @dataclass(frozen=True, slots=True)

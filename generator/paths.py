@@ -86,6 +86,12 @@ def markdown_file(folder: str) -> str:
     return folder + MARKDOWN_COPY
 
 
+def month_markdown_file(month: str, first_day: int | None) -> str:
+    """A month's folder in the archive + the first day of a part of its Markdown copy (None for the first part)
+    → that part's file, e.g. "archive/2024/06/index.md", "archive/2024/06/index-17.md"."""
+    return month + (MARKDOWN_COPY if first_day is None else f"index-{first_day:02d}.md")
+
+
 def feed_file(folder: str) -> str:
     """A listing's folder ('' for the site) → its Atom feed."""
     return folder + FEED
@@ -140,7 +146,7 @@ def sitemap_articles_file(year: int, month: int, number: int) -> str:
 
 
 def static_file(name: str) -> str:
-    """A file under templates/static (a relative POSIX path) → where the site has it."""
+    """A file under generator/templates/static (a relative POSIX path) → where the site has it."""
     return STATIC + name
 
 

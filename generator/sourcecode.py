@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent  # the generator package
+TEMPLATES = "templates"  # its folder of built-in templates
 
 
 # Import statements, wherever they are (lazy imports inside functions count): "from generator.x.y import …",
@@ -121,8 +122,11 @@ def code_fingerprint(roots: tuple[str, ...], libraries: tuple[str, ...], leave_o
     modules = imported_modules(roots, leave_out)
 
     def counts(path: Path) -> bool:
-        """Modules outside the closure are left out; data files always count."""
-        return path.suffix != ".py" or module_name(path) in modules
+        """Modules outside the closure are left out; data files always count, but the templates, which the
+        site's fingerprint covers apart (so a template change keeps the article cache)."""
+        if path.suffix != ".py":
+            return TEMPLATES not in path.relative_to(PACKAGE).parts[:1]
+        return module_name(path) in modules
 
     digest = hashlib.blake2b(folder_fingerprint(PACKAGE, counts).encode(), digest_size=16)
     # The Python version: the cache codec's marshal format and unicodedata's tables go with it.

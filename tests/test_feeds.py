@@ -205,7 +205,7 @@ def test_websub_hub_is_announced_in_every_feed(tmp_path: Path, config: Config) -
 
 
 def test_json_feed_beside_each_atom_feed(tmp_path: Path) -> None:
-    config = parse_config(f'base_url = "{BASE}"\njson_feed = true\n')
+    config = parse_config(f'base_url = "{BASE}"\njson_feed = true\ntag_feed_min_articles = 2\n')
     result = build(SEEDS, tmp_path / "site", config)
     site = tmp_path / "site"
     document = json.loads((site / "feed.json").read_text(encoding="utf-8"))
@@ -310,3 +310,79 @@ def build_fresh(folder: Path, site: Path, config: Config) -> Path:
     """An archive folder → a site built from it without a cache."""
     build(folder, site, config)
     return site
+
+
+# --- lean by default: whole articles in /feed.xml and the monthly archive, summaries in tag and source feeds ---
+
+
+def entries_of(path: Path) -> list[etree._Element]:
+    """An Atom document → its entry elements."""
+    return etree.parse(str(path)).getroot().findall(f"{ATOM}entry")
+
+
+def test_tag_and_source_feeds_carry_the_newest_summaries_and_the_archive_whole_articles(
+        many_months: Path, tmp_path: Path, config: Config) -> None:
+    site = tmp_path / "site"
+    result = build(many_months, site, dataclasses.replace(config, listing_feed_entries=7))
+    listing_feeds = [*site.glob("tags/*/feed.xml"), *site.glob("sources/*/feed.xml")]
+    assert len(listing_feeds) >= 2 and any(len(t.articles) > 7 for t in result.archive.tags)
+    summaries = {a.entry_id: a.summary for a in result.archive.articles}
+    newest = [a.entry_id for a in result.archive.articles]
+    for path in listing_feeds:
+        entries = entries_of(path)
+        ids = [e.findtext(f"{ATOM}id") for e in entries]
+        assert 1 <= len(entries) <= 7 and ids == [i for i in newest if i in ids][:7], path
+        for entry in entries:
+            assert entry.find(f"{ATOM}content") is None, path
+            assert entry.findtext(f"{ATOM}summary") == summaries[entry.findtext(f"{ATOM}id")], path
+    # The back-fill promise: /feed.xml and every month document carry each article whole.
+    for path in [site / "feed.xml", *site.glob("feeds/*.xml")]:
+        assert all(e.find(f"{ATOM}content") is not None for e in entries_of(path)), path
+    assert sum(len(entries_of(p)) for p in site.glob("feeds/*.xml")) == len(result.archive.articles)
+
+
+def test_tag_and_source_feeds_can_carry_whole_articles(many_months: Path, tmp_path: Path, config: Config) -> None:
+    site = tmp_path / "site"
+    build(many_months, site, dataclasses.replace(config, listing_feed_full_content=True, listing_feed_entries=50))
+    (source,) = site.glob("sources/*/feed.xml")
+    entries = entries_of(source)
+    assert len(entries) == 50 and all(e.find(f"{ATOM}content") is not None for e in entries)
+
+
+def test_a_tag_gets_a_feed_from_tag_feed_min_articles_on(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    result = build(SEEDS, site, parse_config(f'base_url = "{BASE}"\n'))  # the defaults: 5 articles
+    assert result.archive.tags and all(len(t.articles) < 5 for t in result.archive.tags)
+    for tag in result.archive.tags:
+        assert (site / tag.path / "index.html").is_file() and not (site / tag.path / "feed.xml").exists()
+        page = BeautifulSoup((site / tag.path / "index.html").read_text(encoding="utf-8"), "html.parser")
+        assert page.find("link", href="feed.xml") is None and page.find("a", href="feed.xml") is None, tag.name
+    assert all((site / path / "feed.xml").is_file() for path in ("sources/voachinese.com/", "sources/cn.nytimes.com/"))
+    build(SEEDS, tmp_path / "two", parse_config(f'base_url = "{BASE}"\ntag_feed_min_articles = 2\n'))
+    assert all((tmp_path / "two" / tag.path / "feed.xml").is_file() for tag in result.archive.tags)
+
+
+def test_whole_articles_are_cdata_that_reads_as_the_html(seed_site: tuple[Path, BuildResult]) -> None:
+    site, result = seed_site
+    raw = (site / "feed.xml").read_text(encoding="utf-8")
+    assert raw.count("<content type=\"html\"><![CDATA[") == len(result.archive.articles)
+    assert "&lt;p&gt;" not in raw  # not escaped a second time
+    parsed = feedparser.parse(raw.encode())
+    assert all("<p>" in entry.content[0].value for entry in parsed.entries)
+
+
+def test_content_that_would_end_a_cdata_section_stays_escaped() -> None:
+    config = parse_config(f'base_url = "{BASE}"\n')
+    (article, *_) = load_archive(SEEDS, config)[0].articles
+    bodies = {"a": '<p title="]]>">x</p>', "b": "<p>not\n  <entry> text</p>", "c": "<p>plain</p>"}
+    for key, body in bodies.items():
+        spec = FeedSpec("feed.xml", "存档", "", (dataclasses.replace(article, content_key=key),))
+        xml = atom_feed(spec, config, bodies.__getitem__)
+        assert ("<![CDATA[" in xml.decode()) == (key == "c"), key
+        (entry,) = entries_of_bytes(xml)
+        assert entry.findtext(f"{ATOM}content") == body, key
+
+
+def entries_of_bytes(xml: bytes) -> list[etree._Element]:
+    """Atom XML bytes → its entry elements."""
+    return etree.fromstring(xml).findall(f"{ATOM}entry")

@@ -314,9 +314,11 @@ def test_pages_show_stored_copies_and_keep_the_address_of_the_others(fetched: Fe
     failures = article_page(site, "failures").read_text(encoding="utf-8")
     assert f'src="{fetched.server.base}/missing.jpg"' in failures
     assert not list(article_page(site, "failures").parent.glob("*.webp"))
-    # the Markdown copy too, and the sharing metadata points at the stored lead image (absolute)
-    markdown = article_page(site, "story", "index.md").read_text(encoding="utf-8")
-    assert f"]({src})" in markdown and f"{fetched.server.base}/ordinary.jpg" not in markdown
+    # the month's Markdown copy too (linking the copy beside the page), and the sharing metadata points at the
+    # stored lead image (absolute)
+    markdown = (site / "archive" / DAYS["story"][:7] / "index.md").read_text(encoding="utf-8")
+    assert f"](../../../articles/{DAYS['story']}/{folder.name}/{src})" in markdown
+    assert f"{fetched.server.base}/ordinary.jpg" not in markdown
     absolute = f"https://archive.example.org/news/articles/{DAYS['story']}/{folder.name}/{src}"
     assert f'<meta property="og:image" content="{absolute}">' in page
     assert f'"image":["{absolute}"]' in page  # JSON-LD

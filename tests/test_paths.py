@@ -140,7 +140,9 @@ def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path,
         body = "<p>Alpha Bravo met Charlie Delta. Alpha Bravo and Charlie Delta spoke.</p>"
         (archive / f"{i:03d}.txt").write_text(f"<!--{ms}-->\n[{title}]({url})\n------\n\n{body}\n", encoding="utf-8")
     tags = ", ".join('"' + t.replace("\\", "\\\\").replace("\x00", "\\u0000") + '"' for t in HOSTILE_TAGS)
-    config = parse_config(TEST_CONFIG_TOML + f'[tags]\nper_article = 40\nfixed = {{ "x.example" = [{tags}] }}\n')
+    # A Markdown copy beside each article page: the most paths an archive can make.
+    config = parse_config(TEST_CONFIG_TOML + 'markdown_copies = "article"\n'
+                          + f'[tags]\nper_article = 40\nfixed = {{ "x.example" = [{tags}] }}\n')
     out = root / "out" / "site"
     return root, out, build(archive, out, config)
 

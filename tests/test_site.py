@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from generator.commands.build import BuildResult, build
 from generator.config import Config
 
-from .conftest import SEEDS
+from .conftest import SEEDS, month_copy_articles
 
 BASE = "https://archive.example.org/news/"
 
@@ -50,8 +50,10 @@ def test_expected_pages_exist(seed_site: tuple[Path, BuildResult]) -> None:
         assert (site / path).is_file(), path
     for article in result.archive.articles:
         assert (site / article.path / "index.html").is_file()
-        assert (site / article.path / "index.md").is_file()
+        assert not (site / article.path / "index.md").exists()  # the Markdown copies are by month
         assert article.path.startswith(f"articles/{article.captured:%Y/%m/%d}/")
+    for month in result.archive.months:
+        assert (site / month.path / "index.md").is_file()
 
 
 def test_every_internal_link_resolves(seed_site: tuple[Path, BuildResult]) -> None:
@@ -109,7 +111,7 @@ def test_article_page_shows_what_readers_need(seed_site: tuple[Path, BuildResult
     assert meta_time["datetime"] == "2024-06-18T12:44:20+08:00"
     assert soup.select_one("a.original")["href"] == nyt.url
     assert soup.select_one(".body figure img")["loading"] == "lazy"
-    assert soup.find("a", href="index.md")
+    assert soup.find("a", href="../../../../../archive/2024/06/index.md", type="text/markdown")
     older = soup.select_one('.pager a[rel="next"]')
     assert older is not None and "普京或很快访平壤" in older.get_text()
     assert "获取更多RSS" not in soup.get_text()
@@ -139,11 +141,12 @@ def test_month_page_lists_only_its_month(seed_site: tuple[Path, BuildResult]) ->
 def test_markdown_copy(seed_site: tuple[Path, BuildResult]) -> None:
     site, result = seed_site
     nyt = next(a for a in result.archive.articles if "nytimes" in a.url)
-    markdown = (site / nyt.path / "index.md").read_text(encoding="utf-8")
-    assert markdown.startswith('---\ntitle: "普京将访问朝鲜，为俄乌战争寻求武器支持"\n')
-    assert f'original: "{nyt.url}"' in markdown
-    assert "\n# 普京将访问朝鲜，为俄乌战争寻求武器支持\n" in markdown
-    assert "[特别是因为它有能力](https://cn.nytimes.com/asia-pacific/20230915/north-south-korea-ukraine/)" in markdown
+    markdown = (site / "archive/2024/06/index.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# 普京将访问朝鲜，为俄乌战争寻求武器支持\n\n```yaml\n"
+                               'title: "普京将访问朝鲜，为俄乌战争寻求武器支持"\n')
+    (values, _, body), _ = month_copy_articles(markdown)
+    assert values["original"] == nyt.url and values["archived"] == BASE + nyt.path
+    assert "[特别是因为它有能力](https://cn.nytimes.com/asia-pacific/20230915/north-south-korea-ukraine/)" in body
 
 
 def test_feed_parses_and_every_entry_is_complete(seed_site: tuple[Path, BuildResult]) -> None:
@@ -258,10 +261,11 @@ def test_removed_article_pages_are_removed(seed_copy: Path, tmp_path: Path, conf
     next(seed_copy.glob("003_*.txt")).unlink()
     second = build(seed_copy, site, config)
     files_after = {p for p in tree_digest(site) if not p.startswith("pagefind/")}
-    # The page and its Markdown copy go, and with them the publisher's page and feed and the
-    # page and feed of 乌克兰, a tag that now has one article, below tags.min_articles.
-    assert {gone.path + "index.html", gone.path + "index.md", "sources/cn.nytimes.com/feed.xml",
+    # The page goes, and with it the publisher's page and feed and the page and feed of 乌克兰, a tag
+    # that now has one article, below tags.min_articles.
+    assert {gone.path + "index.html", "sources/cn.nytimes.com/feed.xml",
             "tags/乌克兰/feed.xml"} <= files_before - files_after
+    assert gone.title not in (site / "archive/2024/06/index.md").read_text(encoding="utf-8")
     assert second.written is not None and second.written.removed == len(files_before - files_after)
     assert not (site / gone.path).exists()
     assert not (site / "articles/2024/06/18").exists()  # emptied folders go too

@@ -84,3 +84,27 @@ def test_imports_in_subpackages_count_dotted_relative_and_their_packages(tmp_pat
     (tmp_path / "article" / "words.py").write_text("x = 1\n", encoding="utf-8")
     assert digest() != before  # a module two packages away, imported with a dotted `import`, counts
     sourcecode.code_fingerprint.cache_clear()
+
+
+def test_templates_in_the_package_are_left_to_the_sites_fingerprint(tmp_path, monkeypatch) -> None:
+    """The built-in templates ship inside the package; a change to one re-renders pages (the site's fingerprint
+    reads the templates folder) but must not throw away the article cache, keyed by the code."""
+    from generator import sourcecode
+
+    (tmp_path / "templates" / "static").mkdir(parents=True)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "root.py").write_text("", encoding="utf-8")
+    (tmp_path / "data" / "words.txt").write_text("a\n", encoding="utf-8")
+    (tmp_path / "templates" / "static" / "style.css").write_text("a {}", encoding="utf-8")
+    monkeypatch.setattr(sourcecode, "PACKAGE", tmp_path)
+
+    def digest() -> str:
+        sourcecode.code_fingerprint.cache_clear()
+        return sourcecode.code_fingerprint(("root",), ())
+
+    before = digest()
+    (tmp_path / "templates" / "static" / "style.css").write_text("b {}", encoding="utf-8")
+    assert digest() == before
+    (tmp_path / "data" / "words.txt").write_text("b\n", encoding="utf-8")
+    assert digest() != before  # data files do count
+    sourcecode.code_fingerprint.cache_clear()

@@ -35,7 +35,7 @@ def test_only_chinese_is_split_and_the_rest_stays_as_written() -> None:
 
 def shown(indexed: str) -> str:
     """A search text → what the search page shows of it: Pagefind's words one space apart, then, with
-    Chinese in them, every space taken out and each KEPT_SPACE made one (templates/static/search.js)."""
+    Chinese in them, every space taken out and each KEPT_SPACE made one (generator/templates/static/search.js)."""
     excerpt = " ".join(indexed.split())
     if not (HAN.search(excerpt) or KEPT_SPACE in excerpt):
         return excerpt

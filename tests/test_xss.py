@@ -23,11 +23,11 @@ from lxml import etree
 from markdown_it import MarkdownIt
 
 from generator.article.cleaner import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, clean_body
-from generator.commands.build import BuildResult
+from generator.commands.build import BuildResult, build
 from generator.config import parse_config
 from generator.models import Article
 
-from .conftest import XSS_CONFIG_TOML, XSS_FIXTURES, XSS_MARKER_JS
+from .conftest import XSS_CONFIG_TOML, XSS_FIXTURES, XSS_MARKER_JS, month_copy_articles
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONFIG = parse_config(XSS_CONFIG_TOML)
@@ -174,7 +174,7 @@ def test_titles_tags_and_urls_read_back_exactly_from_article_pages(site: Path, a
         where = article.source_file
         assert text_of(root.find(".//h1")) == article.title, where
         assert text_of(root.find(".//title")) == f"{article.title} · {CONFIG.title}", where
-        assert meta(root, "og:title") == meta(root, "twitter:title") == [article.title], where
+        assert meta(root, "og:title") == [article.title] and meta(root, "twitter:title") == [], where
         assert meta(root, "article:tag") == list(article.tags), where
         assert meta(root, "article:section") == [article.outlet.name], where
         assert [text_of(li) for li in root.xpath('//ul[@class="tags"]/li')] == list(article.tags), where
@@ -245,9 +245,14 @@ def test_atom_feeds_escape_titles_tags_and_urls(site: Path, articles: tuple[Arti
             assert [t.term for t in parsed_entry.tags] == terms, where
             related = [link.get("href") for link in entry.findall(ATOM + "link") if link.get("rel") == "related"]
             assert related == [article.url], where
-            assert entry.findtext(ATOM + "author/" + ATOM + "name") == article.outlet.name, where
+            assert entry.findtext(ATOM + "author/" + ATOM + "name") == (article.author or article.outlet.name), where
             content = entry.find(ATOM + "content")
-            assert content.get("type") == "html" and len(content) == 0, where  # escaped text, never XML children
+            if content is None:  # a tag's or publisher's feed: the summary alone (listing_feed_full_content)
+                assert path.name == "feed.xml" and path.parent.parent.name in ("tags", "sources"), where
+                assert entry.findtext(ATOM + "summary") == (article.summary or None), where
+                continue
+            # Text (escaped, or a CDATA section), never XML children.
+            assert content.get("type") == "html" and len(content) == 0, where
             assert audit_fragment(content.text or "") == [], where
 
 
@@ -261,8 +266,12 @@ def test_json_feeds_escape_titles_tags_and_urls(site: Path, articles: tuple[Arti
         for item in document["items"]:
             article = by_id[item["id"]]
             assert item["title"] == article.title and item["tags"] == list(article.tags), path
-            assert item["external_url"] == article.url and item["authors"] == [{"name": article.outlet.name}]
-            assert audit_fragment(item["content_html"]) == [], (path, article.source_file)
+            assert item["external_url"] == article.url
+            assert item["authors"] == [{"name": article.author or article.outlet.name}], path
+            if "content_html" in item:
+                assert audit_fragment(item["content_html"]) == [], (path, article.source_file)
+            else:  # a tag's or publisher's feed: the summary alone, as text
+                assert item["content_text"] == article.summary or article.title, (path, article.source_file)
 
 
 # --- Markdown copies -----------------------------------------------------------------------
@@ -288,16 +297,24 @@ def front_matter(text: str) -> tuple[dict[str, object], str]:
     return values, "\n".join(lines[end + 1 :])
 
 
-def test_markdown_copies_escape_titles_tags_and_urls(site: Path, articles: tuple[Article, ...]) -> None:
+def test_markdown_copies_escape_titles_tags_and_urls(xss_site: tuple[Path, BuildResult]) -> None:
+    site, result = xss_site
     renderer = _permissive_markdown()
-    for article in articles:
-        values, body = front_matter((site / article.path / "index.md").read_text(encoding="utf-8"))
-        where = article.source_file
-        assert values["title"] == article.title and values["original"] == article.url, where
-        assert values["tags"] == list(article.tags) and values["source"] == article.outlet.name, where
-        rendered = lxml.html.fragment_fromstring(renderer.render(body), create_parent="div")
-        assert text_of(rendered.find("h1")) == article.title, where  # the heading shows the title, as text
-        assert audit(rendered) == [], where
+    for month in result.archive.months:
+        text = (site / month.path / "index.md").read_text(encoding="utf-8")
+        # The whole file, every article's metadata included, is text to a renderer that passes raw HTML.
+        whole = lxml.html.fragment_fromstring(renderer.render(text), create_parent="div")
+        assert audit(whole) == [], month.path
+        assert [text_of(h) for h in whole.xpath("./h1")][:1] == [month.articles[0].title], month.path
+        copies = month_copy_articles(text)
+        assert len(copies) == len(month.articles), month.path
+        for (values, title, body), article in zip(copies, month.articles, strict=True):
+            where = article.source_file
+            assert values["title"] == article.title and values["original"] == article.url, where
+            assert values["tags"] == list(article.tags) and values["source"] == article.outlet.name, where
+            rendered = lxml.html.fragment_fromstring(renderer.render(title + "\n\n" + body), create_parent="div")
+            assert text_of(rendered.find("h1")) == article.title, where  # the heading shows the title, as text
+            assert audit(rendered) == [], where
         elements = {e.tag for e in rendered.iterdescendants() if isinstance(e.tag, str)}
         assert elements <= MARKDOWN_ELEMENTS, (where, elements - MARKDOWN_ELEMENTS)
         for element in rendered.iterdescendants("a", "img"):
@@ -325,3 +342,18 @@ def test_markdown_body_text_cannot_become_markup(html: str, text: str) -> None:
     assert {e.tag for e in rendered.iterdescendants()} <= {"p", "a", "img", "pre", "code"}
     assert all(SAFE_URL.match(e.get("href") or e.get("src") or "") for e in rendered.iterdescendants("a", "img"))
     assert text_of(rendered).strip() == text
+
+
+def test_markdown_copies_beside_each_article_escape_titles_tags_and_urls(tmp_path: Path) -> None:
+    beside = XSS_CONFIG_TOML.replace("json_feed = true\n", 'json_feed = true\nmarkdown_copies = "article"\n')
+    config = parse_config(beside)
+    result = build(XSS_FIXTURES, tmp_path / "news", config)
+    renderer = _permissive_markdown()
+    for article in result.archive.articles:
+        values, body = front_matter((tmp_path / "news" / article.path / "index.md").read_text(encoding="utf-8"))
+        where = article.source_file
+        assert values["title"] == article.title and values["original"] == article.url, where
+        assert values["tags"] == list(article.tags) and values["source"] == article.outlet.name, where
+        rendered = lxml.html.fragment_fromstring(renderer.render(body), create_parent="div")
+        assert text_of(rendered.find("h1")) == article.title, where  # the heading shows the title, as text
+        assert audit(rendered) == [], where

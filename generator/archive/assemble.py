@@ -25,6 +25,9 @@ _path = operator.attrgetter("path")
 _timestamp = operator.methodcaller("timestamp")  # of the capture time: the instant, whatever its time zone
 _captured = operator.attrgetter("captured")
 _outlet_key = operator.attrgetter("outlet.key")
+_name = operator.attrgetter("name")
+_via = operator.attrgetter("via")
+_outlet = operator.attrgetter("outlet")
 _candidates = operator.attrgetter("tag_candidates")
 _content_key = operator.attrgetter("content_key")
 _year_month = operator.attrgetter("captured.year", "captured.month")
@@ -150,11 +153,32 @@ def group_months(articles: tuple[Article, ...]) -> tuple[Month, ...]:
 
 
 def group_outlets(articles: tuple[Article, ...]) -> tuple[OutletIndex, ...]:
-    """Articles, newest first → one OutletIndex per publisher, most articles first."""
+    """Articles, newest first → one OutletIndex per publisher, most articles first. An article an aggregator
+    republished is listed under its publisher and under the aggregator.
+
+    A publisher is named as most of its own articles name it (of equally many, as the newest does), so a
+    front matter that names it differently now and then does not rename its page.
+    """
     groups: dict[str, list[Article]] = defaultdict(list)
-    for article in articles:
-        groups[article.outlet.key].append(article)
-    indexes = [OutletIndex(arts[0].outlet, tuple(arts)) for arts in groups.values()]
+    republished: dict[str, int] = defaultdict(int)
+    if not any(map(_via, articles)):  # most archives have no aggregator: one loop without a test per article
+        for article in articles:
+            groups[article.outlet.key].append(article)
+    else:  # each listing in the archive's order, with what it republished
+        for article in articles:
+            groups[article.outlet.key].append(article)
+            if article.via is not None:
+                groups[article.via.key].append(article)
+                republished[article.via.key] += 1
+    indexes = []
+    for key, listed in groups.items():
+        own = [a for a in listed if a.outlet.key == key] if republished[key] else listed
+        # Named as most of its own articles name it, counted in C by name (their key is the same); of names as
+        # common, the newest article's comes first. An aggregator with none of its own: as its copies name it.
+        outlets = list(map(_outlet, own)) if own else [a.via for a in listed if a.via is not None]
+        name = collections.Counter(map(_name, outlets)).most_common(1)[0][0]
+        outlet = outlets[0] if outlets[0].name == name else next(o for o in outlets if o.name == name)
+        indexes.append(OutletIndex(outlet, tuple(listed), republished[key]))
     return tuple(sorted(indexes, key=lambda o: (-len(o.articles), o.outlet.key)))
 
 

@@ -1,4 +1,4 @@
-"""Enrich stage: RawArticle + CleanBody + Config → Article (dates, slug, outlet, language, identity)."""
+"""Enrich stage: RawArticle + CleanBody + Config → Article (dates, slug, publisher, language, identity)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from generator.article.cleaner import clean_body
 from generator.article.dates import DateFound, recover_date
 from generator.article.identity import entry_id, normalize_url, story_key
-from generator.article.outlets import outlet_for
+from generator.article.outlets import directory
 from generator.article.posts import render_markdown
+from generator.article.publishers import attribute
 from generator.article.reader import parse_article
 from generator.article.slugs import readable_slug
 from generator.article.tags import extract_candidates
@@ -137,7 +138,15 @@ def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = 
     identity = normalize_url(written) if written else f"title:{short_hash(title, 16)}:{captured_ms}"
     slug = readable_slug(written, title, raw.url)
     lang = detect_language(body.text or title)
-    outlet = outlet_for(raw.url, {domain: source.name for domain, source in config.sources.items() if source.name})
+    published_by = attribute(raw.url, directory(config.sources, config.language), config.language, raw.categories,
+                             raw.tags, body.author or raw.author, raw.body_html, body.text)
+    # A copy whose capture names its original's URL is a capture of that story: merged with the original's own.
+    story = story_key(published_by.original_url) if published_by.original_url else (
+        _same_or(identity, story_key(raw.url)) if raw.url else identity)
+    # The publisher, the site that carried it and the post's categories name no tag of it (tags.extract_candidates).
+    carrier = published_by.via
+    outlet_names = (published_by.outlet.name, published_by.outlet.key,
+                    *((carrier.name, carrier.key) if carrier else ()), *raw.categories)
     article = Article(
         source_file=raw.source_file,
         url=raw.url,
@@ -148,20 +157,21 @@ def enrich(raw: RawArticle, body: CleanBody, config: Config, content_key: str = 
         published=_localize(body.published, zone),
         slug=slug,
         path=article_folder(captured, slug),
-        outlet=outlet,
-        author=body.author or raw.author,
+        outlet=published_by.outlet,
+        author=published_by.author,
         lang=lang,
         summary=body.summary,
         lead_image=body.lead_image,
         content_key=content_key,
-        story=_same_or(identity, story_key(raw.url)) if raw.url else identity,
+        story=story,
         text_length=len(body.text),
         date_source=found.source,
-        tag_candidates=extract_candidates(title, body.text, lang, config.tags, listed=raw.tags,
-                                          outlet=(outlet.name, outlet.key, *raw.categories)),
+        tag_candidates=extract_candidates(title, body.text, lang, config.tags, listed=raw.tags, outlet=outlet_names),
+        via=published_by.via,
     )
     # What the search index reads of the article: its page shows these above and in its body.
-    searched = search_words("\n".join((title, article.outlet.name, article.author, body.text)))
+    via = published_by.via.name if published_by.via else ""
+    searched = search_words("\n".join((title, article.outlet.name, via, article.author, body.text)))
     return article, Content(html=body.html, markdown=body.markdown, search_text=searched), tuple(warnings)
 
 

@@ -254,13 +254,13 @@ def parse_article(name: str, data: bytes) -> RawArticle:
         encoding=encoding,
         posted=front.date if front else None,
         author=front.author if front else "",
-        tags=front.tags if front else (),
-        categories=front.categories if front else (),
         body_format="markdown" if _is_markdown(name, body) else "html",
         capture_text=capture_text,
         capture_line=capture_line,
         warnings=tuple(warnings),
         url_as_written=written if written != url else "",
+        categories=front.categories if front else (),
+        tags=front.tags if front else (),
     )
 
 

@@ -13,7 +13,7 @@ each as the start of an indexed word.
 
 Only Chinese is split: between two pieces of other text, nothing is added, so English, numbers and
 punctuation stay as they were written. Pagefind keeps its words one space apart, and its excerpts show
-them so. In a text with Chinese, the search page (templates/static/search.js) takes every space out of
+them so. In a text with Chinese, the search page (generator/templates/static/search.js) takes every space out of
 an excerpt and turns KEPT_SPACE back into one: each real space is written as that word of its own. A
 line break between two wide characters (Chinese, its punctuation) is not kept: CSS joins such lines
 too, and a space after 。 would stand out.

@@ -49,7 +49,7 @@ from generator.sourcecode import code_fingerprint
 SCHEMA = 3  # bump when the tables change; an older database is emptied (2 is upgraded in place)
 RACY_NS = 2_000_000_000  # a file modified this close to its hashing is hashed again next time
 # The config fields enrich.process reads: part of every key (tested: the other fields do not change it).
-ARTICLE_CONFIG_FIELDS = ("timezone", "sources", "tags")
+ARTICLE_CONFIG_FIELDS = ("timezone", "language", "sources", "tags")
 SKIPPED_BUCKET = "skipped"  # the bucket of the outcomes that are not articles (the files skipped)
 _BUCKET_NAME = re.compile(r"\d{4}-\d\d-\d\d|" + SKIPPED_BUCKET)  # what bucket_of gives
 

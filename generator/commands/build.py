@@ -147,7 +147,9 @@ def site_files(renderer: SiteRenderer, checkpoint: Callable[[str], Checkpoint] |
                archive_feeds_first: bool = False) -> Iterator[PlannedFile | PlannedGroup | Checkpoint]:
     """The renderer of one archive (+ what makes the checkpoint for a folder of article pages, + whether
     the monthly archive feeds come first) → every output file, planned: pages, then feeds; each
-    month's article pages (a group per day) followed by their folder's checkpoint.
+    month's article pages (a group per day) followed by their folder's checkpoint, then the month's
+    Markdown copy (which loads the same bodies; after the checkpoint, so its search shards are
+    already being indexed meanwhile).
 
     The monthly archive feeds (thousands of entries with full content: ~100 MB for a moment at
     100,000 articles) come first when memory is tight: then no Pagefind service runs beside them,
@@ -157,10 +159,11 @@ def site_files(renderer: SiteRenderer, checkpoint: Callable[[str], Checkpoint] |
         yield from renderer.feeds(archived=True)
         release_free_memory()
     yield from renderer.timeline_pages()
-    for folder, groups in renderer.article_pages():
+    for (folder, groups), month in zip(renderer.article_pages(), renderer.archive.months, strict=True):
         yield from groups
         if checkpoint is not None:
             yield checkpoint(folder)
+        yield from renderer.month_copies(month)
     yield from renderer.pages_after_articles()
     yield from renderer.feeds()
     if not archive_feeds_first:

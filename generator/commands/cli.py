@@ -17,9 +17,11 @@ from generator.cache.gather import default_jobs
 from generator.commands import importer, serve
 from generator.commands import media as media_command
 from generator.commands.build import BuildResult, build, default_cache_dir, load_archive
+from generator.commands.hosts import check_site
 from generator.config import DEFAULT_BASE_URL, Config, load_config
 from generator.errors import EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, NewsarchiveError
 from generator.models import Archive, Duplicate, Problem
+from generator.output.budget import HOSTS
 
 DEFAULT_CONFIG = Path("newsarchive.toml")
 T = TypeVar("T")
@@ -49,9 +51,15 @@ def _parser() -> argparse.ArgumentParser:
                            help="cache folder (default: .newsarchive-cache beside the output folder)")
     build_cmd.add_argument("--no-cache", action="store_true",
                            help="process every article again and keep no cache (the output is the same)")
+    build_cmd.add_argument("--host", choices=sorted(HOSTS), default=None,
+                           help="after building, check the site against this host's limits; exit 1 when over")
 
-    check_cmd = commands.add_parser("check", help="read and validate the archive without building")
+    check_cmd = commands.add_parser("check", help="read and validate the archive, or a built site, without building")
     common(check_cmd)
+    check_cmd.add_argument("--site", type=Path, default=None,
+                           help="check this built site instead of the archive: its size, files and parts")
+    check_cmd.add_argument("--host", choices=sorted(HOSTS), default=None,
+                           help="with --site: check it against this host's limits; exit 1 when over")
 
     media_cmd = commands.add_parser("media", help="download the images the articles show into the media store")
     common(media_cmd)
@@ -191,6 +199,8 @@ def run_build(args: argparse.Namespace) -> int:
                                encoding="utf-8")
     if not args.quiet:
         print(_summary(result, args.output))
+    if args.host:
+        check_site(args.output, args.host, (lambda line: None) if args.quiet else print)
     if args.strict and result.errors:
         print(f"error: {len(result.errors)} file(s) skipped and --strict is set", file=sys.stderr)
         return EXIT_INPUT_ERRORS
@@ -198,7 +208,14 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """`newsarchive check`: read and validate only; exit 1 when any file cannot be read."""
+    """`newsarchive check`: read and validate only; exit 1 when any file cannot be read. With --site, the built
+    site instead: its weight, and with --host that host's limits (exit 1 when over one)."""
+    if args.site is not None:
+        check_site(args.site, args.host or "none")
+        return EXIT_OK
+    if args.host:
+        print("error: --host checks a built site: pass --site FOLDER too", file=sys.stderr)
+        return EXIT_USAGE
     archive, files_seen = load_archive(args.input, _config(args))
     result = BuildResult(archive=archive, files_seen=files_seen, written=None)
     _print_problems(result)
@@ -216,7 +233,7 @@ def main(argv: list[str] | None = None, keep: list[object] | None = None) -> int
     """Entry point: arguments (+ a list to keep what a build made in, for a caller about to exit) → exit code."""
     args = _parser().parse_args(argv)
     args.keep = keep
-    if not args.input.is_dir():
+    if getattr(args, "site", None) is None and not args.input.is_dir():
         print(f"error: the archive folder {args.input} does not exist; pass --input FOLDER", file=sys.stderr)
         return EXIT_USAGE
     try:

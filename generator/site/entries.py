@@ -21,6 +21,7 @@ class FeedSpec:
     archived: bool = False  # an RFC 5005 archive document (one month, complete)
     links: tuple[tuple[str, str], ...] = ()  # extra (rel, site-relative path): prev-archive, next-archive, current
     json: bool = False  # also write a JSON Feed beside it (when json_feed is on)
+    full: bool = True  # entries carry the whole article; False: the summary only
 
 
 def full_content(article: Article, html: Html) -> str:

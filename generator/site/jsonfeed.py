@@ -14,8 +14,9 @@ from generator.site.planning import Html
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def _item(article: Article, config: Config, html: Html) -> dict[str, Any]:
-    """One article → a JSON Feed item with the same id, dates and content as its Atom entry."""
+def _item(article: Article, config: Config, html: Html, full: bool) -> dict[str, Any]:
+    """One article (+ whether it carries the whole article) → a JSON Feed item with the same id, dates and
+    content as its Atom entry."""
     item: dict[str, Any] = {
         "id": article.entry_id,
         "url": absolute_url(config.base_url, article.path),
@@ -23,7 +24,7 @@ def _item(article: Article, config: Config, html: Html) -> dict[str, Any]:
     }
     if article.url:
         item["external_url"] = article.url
-    if config.feed_full_content:
+    if full:
         item["content_html"] = full_content(article, html)
     else:
         item["content_text"] = article.summary or article.title
@@ -53,5 +54,5 @@ def json_feed(spec: FeedSpec, config: Config, html: Html) -> bytes:
         document["description"] = config.description
     if config.feed_hub:
         document["hubs"] = [{"type": "WebSub", "url": config.feed_hub}]
-    document["items"] = [_item(article, config, html) for article in spec.articles]
+    document["items"] = [_item(article, config, html, spec.full) for article in spec.articles]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

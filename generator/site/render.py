@@ -56,8 +56,8 @@ from generator.paths import (
     wayback_url,
 )
 from generator.search.shards import Shard, capture_day, pages_folder
-from generator.site import taxonomy
-from generator.site.feeds import EntryStore, kept_entries, listing_feed_spec, planned_feed, render_feeds
+from generator.site import copies, taxonomy
+from generator.site.feeds import EntryStore, has_feed, kept_entries, listing_feed_spec, planned_feed, render_feeds
 from generator.site.fingerprint import Marks, bytes_fingerprint, fingerprint, text_digest
 from generator.site.i18n import STRINGS, format_day, format_time, month_title
 from generator.site.planning import Contents, Html, Lazy, Page
@@ -79,7 +79,7 @@ SITEMAP_MAX_URLS = 50_000
 # every page's fingerprint. The writer is left out: it copies the bytes it is given.
 PAGE_MODULES = ("site.render", "site.feeds", "site.jsonfeed", "site.taxonomy", "search.shards")
 PAGE_LIBRARIES = ("jinja2", "markupsafe", "feedgen", "lxml")
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"  # the built-in templates, shipped in the package
 
 
 def page_code() -> str:
@@ -95,6 +95,13 @@ def site_fingerprint(config: Config, templates_dir: Path = TEMPLATES_DIR) -> str
 def _unlinked(make: Callable[[str], Any], key: str, url: Callable[[str], str]) -> Any:
     """A lazy value that needs no links: a function + its key (+ the page's url(), unused) → make(key)."""
     return make(key)
+
+
+def _with_contents(content: Callable[[Article, Callable[[str], str]], Content], articles: Sequence[Article],
+                   url: Callable[[str], str]) -> Iterator[tuple[Article, Content]]:
+    """A lazy value: a way to load an article's Content as a page shows it + articles + the page's url() →
+    (article, its Content) one at a time, so a month's Markdown copy never holds its articles' bodies all at once."""
+    return ((article, content(article, url)) for article in articles)
 
 
 def compiled_templates(folder: Path, code: str) -> jinja2.BytecodeCache:
@@ -171,7 +178,7 @@ def article_json_ld(article: Article, canonical: str, image: str = "") -> dict[s
     NewsArticle data."""
     outlet: dict[str, Any] = {"@type": "NewsOrganization", "name": article.outlet.name}
     parts = urlsplit(article.url)
-    if parts.scheme in ("http", "https") and parts.netloc:
+    if parts.scheme in ("http", "https") and parts.netloc and article.via is None:  # else the URL is the aggregator's
         outlet["url"] = f"{parts.scheme}://{parts.netloc}/"
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -256,7 +263,8 @@ def article_marks(archive: Archive) -> Marks:
     def mark(article: Article) -> str:
         names = article.tags
         return text_digest("\x1e".join((article.content_key, article.merged_from, article.path, *names,
-                                        *map(tags.__getitem__, names), sources[article.outlet.key])))
+                                        *map(tags.__getitem__, names), sources[article.outlet.key],
+                                        sources[article.via.key] if article.via else "")))
 
     marks: Marks = dict(zip(map(id, archive.articles), map(mark, archive.articles), strict=True))
     marks[id(None)] = repr(None)
@@ -305,6 +313,9 @@ class SiteRenderer:
         # Parts of the search index (search.plan_shards; the build plans them first, to start indexing sooner).
         self.shards = shards
         self.marks = article_marks(archive)
+        # Each month's Markdown copy in parts, and the file holding each article's copy by id() like the marks.
+        self.markdown_parts = copies.archive_parts(archive, config.markdown_copies)
+        self.markdown = copies.markdown_paths(archive, config.markdown_copies, self.markdown_parts)
         self.kept_entries = kept_entries(archive, self.marks, self.site_fingerprint, store)  # feed entries
 
     def plan(self, kind: str, path: str, values: dict[str, Any], make: Callable[[], bytes]) -> PlannedFile:
@@ -357,14 +368,41 @@ class SiteRenderer:
                          years=sorted(years.items(), reverse=True), busiest=busiest)
 
     def month_pages(self) -> Iterator[Page]:
-        """One page per month, linked to the months before and after it."""
+        """One page per month, linked to the months before and after it and to its Markdown copy."""
         months = self.archive.months
         for i, month in enumerate(months):
             newer = months[i - 1] if i > 0 else None
             older = months[i + 1] if i + 1 < len(months) else None
+            parts = self.markdown_parts.get(month.path, [])
             yield self.page("month.html", page_file(month.path), month.path,
                             lazy={"days": self.timeline(month.articles)},
-                            month=month, newer=month_link(newer), older=month_link(older))
+                            month=month, newer=month_link(newer), older=month_link(older),
+                            markdown=[path for path, _ in reversed(parts)])
+
+    def month_copies(self, month: Month) -> Iterator[Page]:
+        """A month → its Markdown copy beside its page (markdown_copies "month"), in parts past
+        copies.PART_ARTICLES articles; planned with the month's article pages (build.site_files), whose
+        bodies they load too."""
+        for path, part in self.markdown_parts.get(month.path, []):
+            # The digests of the articles' stored images ('' without: a store appearing changes only the
+            # copies whose articles have images, as it does the article pages).
+            yield self.page("month.md", path, month.path,
+                            lazy={"copies": functools.partial(_with_contents, self.copy_content, part)},
+                            articles=part, media=list(map(self.media_digest, part)))
+
+    def copy_content(self, article: Article, url: Callable[[str], str]) -> Content:
+        """An article + the url() of the month's copy it is in → its Content as that copy shows it: its stored
+        images linked from there (beside the article's page, or under media_base_url)."""
+        content = self.contents(article.content_key)
+        images = self.media.images(article.source_file) if self.media_digest(article) and self.media else {}
+        if not images:
+            return content
+        base = self.config.media.media_base_url
+
+        def link(name: str) -> str:
+            return stored_media_url(base, name) if base else url(article_media_file(article.path, name))
+
+        return Content(content.html, rewrite_markdown(content.markdown, images, link), content.search_text)
 
     def same_source_neighbours(self) -> dict[int, tuple[Article | None, Article | None]]:
         """Archive → {id() of each article: (newer, older) article from the same publisher}.
@@ -374,19 +412,26 @@ class SiteRenderer:
         neighbours: dict[int, tuple[Article | None, Article | None]] = {}
         for index in self.archive.outlets:
             arts = index.articles
+            if index.republished:  # an aggregator's: its neighbours among its own articles only
+                arts = tuple(article for article in arts if article.outlet.key == index.outlet.key)
+                if not arts:
+                    continue
             pairs = zip((None, *arts[:-1]), (*arts[1:], None), strict=True)  # (newer, older) of each
             neighbours.update(zip(map(id, arts), pairs, strict=True))
         return neighbours
 
     def article_pages(self) -> Iterator[tuple[str, list[PlannedGroup]]]:
-        """Each month's folder of article pages (each article's page and its Markdown copy) with its
-        groups, one per day, newest first; a month's pages are to be taken before the next month's.
+        """Each month's folder of article pages (each article's page, and its Markdown copy when
+        markdown_copies is "article") with its groups, one per day, newest first; a month's pages are
+        to be taken before the next month's.
 
         A group per day, not per month: a new article re-plans the pages of its own day (and of the
         days of the neighbours whose links it changes), not the ~6,000 files of its month.
         """
         articles = self.archive.articles
         same_source = self.same_source_neighbours()
+        markdown = self.markdown
+        beside = self.config.markdown_copies == "article"
 
         def pages(start: int, end: int) -> Iterator[Page]:
             for i in range(start, end):
@@ -402,19 +447,25 @@ class SiteRenderer:
                 yield self.page("article.html", page_file(article.path), article.path, lazy=content,
                                 article=article, newer=newer, older=older,
                                 source_newer=source_newer, source_older=source_older, media=media,
-                                lead_image_src=self.lead_image_src(article, images))
-                yield self.page("article.md", markdown_file(article.path), article.path, lazy=content,
-                                article=article, media=media)
+                                lead_image_src=self.lead_image_src(article, images),
+                                markdown=markdown.get(id(article), ""))
+                if beside:
+                    yield self.page("article.md", markdown_file(article.path), article.path, lazy=content,
+                                    article=article, media=media)
                 if self.media is not None and not self.config.media.media_base_url:
                     for name in sorted({str(name) for variants in images.values() for name, _, _ in variants}):
                         yield PlannedLink(article_media_file(article.path, name), name, self.media.file(name))
 
         def group(folder: str, start: int, end: int) -> PlannedGroup:
             # Every value its pages are handed: its articles, the neighbours just outside it (newer
-            # and older links), and each article's neighbours from the same publisher.
+            # and older links), each article's neighbours from the same publisher, and the parts of the
+            # month's Markdown copy its articles are in (a part moves when the month grows past one;
+            # parts are whole days named by their first, so their names tell which article is where).
+            # A copy beside each article is named by the article's path, which its mark covers.
             run = articles[start:end]
             values = {"newer": articles[max(start - 1, 0):start], "articles": run, "older": articles[end:end + 1],
-                      "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__, map(id, run))))}
+                      "same_source": list(itertools.chain.from_iterable(map(same_source.__getitem__, map(id, run)))),
+                      "markdown": [] if beside else list(dict.fromkeys(copies.paths_of(run, markdown)))}
             if self.media is not None:  # the digests of the articles' stored images
                 values["media"] = list(map(self.media_digest, run))
             return PlannedGroup(folder, fingerprint(self.site_fingerprint, f"article pages\0{folder}", values,
@@ -503,9 +554,12 @@ class SiteRenderer:
         listing's articles and name are the same, its files are kept without planning each of them."""
 
         def files(path: str, name: str, articles: tuple[Article, ...], kind: str) -> Iterator[Page]:
-            yield from taxonomy.listing_pages(self.page, path, name, articles, kind=kind, feed=feed_file(path))
-            yield from planned_feed(self.plan, self.config, self.html, self.kept_entries,
-                                    listing_feed_spec(self.config, path, name, articles))
+            feed = has_feed(self.config, kind, articles)
+            yield from taxonomy.listing_pages(self.page, path, name, articles, kind=kind,
+                                              feed=feed_file(path) if feed else None)
+            if feed:
+                yield from planned_feed(self.plan, self.config, self.html, self.kept_entries,
+                                        listing_feed_spec(self.config, path, name, articles))
 
         for path, name, articles, kind in taxonomy.listings(self.archive):
             # Every file under the folder is made from these values (and the site's fingerprint) alone.

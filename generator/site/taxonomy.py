@@ -31,8 +31,9 @@ from generator.site.planning import Page, PlanPage
 
 YEAR_SPLIT = 300  # a listing (or a year of it) with more articles than this is split into years (months)
 
-# One line of a listing: lang, capture time (ISO 8601), "MM-DD", link, title, publisher.
-ListingRow = tuple[str, str, str, str, str, str]
+# One line of a listing: lang, capture time (ISO 8601), "MM-DD", link, title, publisher, the aggregator it came
+# through ('' for none).
+ListingRow = tuple[str, str, str, str, str, str, str]
 MonthGroup = tuple[int, int, list[ListingRow]]  # (year, month, its articles' lines, newest first)
 # Grouping keys, in C: listings group a million article entries at 100k.
 _year_month = operator.attrgetter("captured.year", "captured.month")
@@ -104,7 +105,7 @@ def listing_months(articles: Sequence[Article], url: Callable[[str], str]) -> li
     four times as long, and listings hold a million lines at 100,000 articles.
     """
     return [(y, m, [(a.lang, a.captured.isoformat(), f"{a.captured.month:02d}-{a.captured.day:02d}", url(a.path),
-                     a.title, a.outlet.name) for a in group])
+                     a.title, a.outlet.name, a.via.name if a.via else "") for a in group])
             for (y, m), group in itertools.groupby(articles, key=_year_month)]
 
 
