@@ -273,3 +273,7 @@ def test_tag_names_follow_the_sites_language(language: str, names: set[str]) -> 
     archive, _ = build_archive(realistic_articles(config), (), config.tags, language=language)
     assert names <= {index.name for index in archive.tags}
     assert not {"维吾尔族", "习近平"} & {tag for article in archive.articles for tag in article.tags}
+    # The tags' folders stay those of their keys: a site in another language moves no tag page.
+    simplified, _ = build_archive(realistic_articles(config), (), config.tags)
+    assert sorted(index.segment for index in archive.tags) == sorted(index.segment for index in simplified.tags)
+    assert "习近平" in {index.segment for index in archive.tags}

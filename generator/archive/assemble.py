@@ -205,11 +205,11 @@ NO_CANDIDATES = TagCandidates()  # what a tagged article holds instead of its ca
 
 
 def tag_articles(articles: tuple[Article, ...], config: TagsConfig, known: Mapping[str, MonthTags] | None = None,
-                 language: str = "zh-CN") -> tuple[dict[str, MonthTags], dict[str, str]]:
+                 language: str = "zh-CN") -> tuple[dict[str, MonthTags], dict[str, str], dict[str, str]]:
     """Articles with tag candidates (+ the months an earlier build tagged, by key, + the site's language) →
     each given its tags, scored across all of them and named as the site's language writes them
     (entities.display_name), and its candidates let go, in place; → (this build's months by key, to keep,
-    and each tag's kind letter by its name).
+    each tag's kind letter by its name, and each tag name's key where they differ).
 
     In place, although Article is frozen: the articles are this build's own, decoded from the
     cache for it, and nothing has seen them yet; a tagged copy of each cost 1.5 s and 100 MB at
@@ -230,7 +230,7 @@ def tag_articles(articles: tuple[Article, ...], config: TagsConfig, known: Mappi
     collections.deque(map(object.__setattr__, articles, itertools.repeat("tags"), tags), maxlen=0)
     collections.deque(map(object.__setattr__, articles, itertools.repeat("tag_candidates"),
                           itertools.repeat(NO_CANDIDATES)), maxlen=0)
-    return months, kinds
+    return months, kinds, {name: key for key, name in names.items() if name != key}
 
 
 def build_archive(articles: Iterable[Article], problems: Iterable[Problem] = (), tags: TagsConfig | None = None,
@@ -245,13 +245,13 @@ def build_archive(articles: Iterable[Article], problems: Iterable[Problem] = (),
     unique, duplicates = merge_duplicates(articles)
     placed, collisions = separate_colliding_paths(unique)
     ordered = tuple(newest_first(placed))
-    months, kinds = tag_articles(ordered, tags, known_months, language) if tags is not None else ({}, {})
+    months, kinds, keys = tag_articles(ordered, tags, known_months, language) if tags is not None else ({}, {}, {})
     archive = Archive(
         articles=ordered,
         months=group_months(ordered),
         outlets=group_outlets(ordered),
         duplicates=tuple(duplicates),
         problems=tuple(problems) + tuple(collisions),
-        tags=index_tags(ordered, tags.min_articles, kinds) if tags is not None else (),
+        tags=index_tags(ordered, tags.min_articles, kinds, keys) if tags is not None else (),
     )
     return archive, months

@@ -235,14 +235,19 @@ def tag_segments(names: Iterable[str]) -> dict[str, str]:
 
 
 def index_tags(articles: Sequence[Article], min_articles: int, kinds: Mapping[str, str] | None = None,
-               ) -> tuple[TagIndex, ...]:
-    """Tagged articles, newest first (+ each tag's kind letter) → one TagIndex per tag with ≥ min_articles,
-    most articles first."""
+               keys: Mapping[str, str] | None = None) -> tuple[TagIndex, ...]:
+    """Tagged articles, newest first (+ each tag's kind letter, + each tag name's key, where the site names a tag
+    otherwise than tagging compares it) → one TagIndex per tag with ≥ min_articles, most articles first.
+
+    A tag's folder is made from its key, not its name, so that a site in another language or script (習近平,
+    Xi Jinping) keeps the tag pages where they were (tags/习近平/)."""
     by_tag: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
         for tag in article.tags:
             by_tag[tag].append(article)
     kept = {name: tuple(arts) for name, arts in by_tag.items() if len(arts) >= min_articles}
-    segments = tag_segments(kept)
-    indexes = [TagIndex(name, segments[name], arts, (kinds or {}).get(name, "x")) for name, arts in kept.items()]
+    keys = keys or {}
+    segments = tag_segments(keys.get(name, name) for name in kept)
+    indexes = [TagIndex(name, segments[keys.get(name, name)], arts, (kinds or {}).get(name, "x"))
+               for name, arts in kept.items()]
     return tuple(sorted(indexes, key=lambda t: (-len(t.articles), t.name)))

@@ -357,7 +357,8 @@ def _english_terms(text: str) -> Iterator[tuple[str, int, str]]:
             # "Unless China", "Later the Workers' Party": a common word that opens a sentence
             run, sentence_start = run[1:], False
         for words in _possessive_split(run, common):
-            words = [w.lstrip("-'").rstrip("-") for w in words]
+            # Quotes and dashes around a word go; the apostrophe of "Workers' Party" stays.
+            words = [w if w.endswith("'") and w[:-1].lower() in _EN_GROUPS else w.strip("-'") for w in words]
             while words and words[-1] in _EN_CONNECTORS:
                 words.pop()
             titled = [i for i, w in enumerate(words) if w.lower() in _EN_TITLES]
